@@ -1,0 +1,223 @@
+"""The TOML configuration (``aidigest.toml``), validated by pydantic.
+
+Unknown keys are rejected with a message naming them. Secrets are never values here, only
+the NAME of an environment variable (``*_env`` keys); :func:`secret` reads it when needed.
+Relative paths are resolved against the directory of the config file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from aidigest.errors import ConfigError, MissingSecretError
+from aidigest.slots import zone
+
+CONFIG_NAME = "aidigest.toml"
+CONFIG_ENV = "AIDIGEST_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ItemsRange(_Strict):
+    min: int = Field(8, ge=1, le=50)
+    max: int = Field(12, ge=1, le=50)
+
+
+class DigestSection(_Strict):
+    timezone: str = "Asia/Shanghai"
+    slot_hours: int = 4
+    items: ItemsRange = ItemsRange()
+    store: str = "aidigest.db"
+    site: str = "site"
+    series: str = "过去4小时全球AI发生了什么？"
+    default_categories: list[str] = ["AI进展", "AI应用", "大模型", "技术趋势"]
+    author_suffix: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    @field_validator("slot_hours")
+    @classmethod
+    def _divides_day(cls, value: int) -> int:
+        if value <= 0 or 24 % value:
+            raise ValueError("slot_hours must divide 24 (1, 2, 3, 4, 6, 8, 12 or 24)")
+        return value
+
+
+class _SourceBase(_Strict):
+    name: str
+    enabled: bool = True
+    weight: float = 1.0
+    stale_after_hours: float = 48.0
+    timeout: float = 20.0
+
+
+class XApiSource(_SourceBase):
+    kind: Literal["x_api"]
+    bearer_token_env: str = "X_BEARER_TOKEN"
+    base_url: str = "https://api.x.com"
+    users: list[str] = []
+    lists: list[str] = []
+    first_fetch_since: str | None = None
+    max_pages: int = 5
+    max_results: int = 100
+    max_wait_seconds: float = 900.0
+    retries: int = 3
+
+
+class FeedSource(_SourceBase):
+    kind: Literal["feed"]
+    url: str
+    handle: str | None = None
+
+
+class JsonlSource(_SourceBase):
+    kind: Literal["jsonl"]
+    path: str
+
+
+SourceConfig = Annotated[XApiSource | FeedSource | JsonlSource, Field(discriminator="kind")]
+
+
+class Provider(_Strict):
+    name: str
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    temperature: float = 0.3
+    max_tokens: int = 1200
+    timeout: float = 60.0
+    max_concurrency: int = 4
+    max_retries: int = 2
+    price_in: float = 0.0
+    price_out: float = 0.0
+
+
+class LlmSection(_Strict):
+    providers: list[Provider] = []
+    editor: bool = False
+    editor_candidates: int = 25
+
+
+class StoriesSection(_Strict):
+    novelty_hours: float = 24.0
+    per_author_cap: int = 3
+    keywords: list[str] = []
+    embeddings: bool = True
+
+
+class PublishSection(_Strict):
+    filename: str = "{slot_key}.md"
+    build: bool = True
+    git: bool = False
+    push: bool = False
+    remote: str = "origin"
+    branch: str | None = None
+
+
+class ScheduleSection(_Strict):
+    delay_minutes: float = 5.0
+    catch_up: int = 6
+
+
+class Config(_Strict):
+    digest: DigestSection = DigestSection()
+    sources: list[SourceConfig] = []
+    llm: LlmSection = LlmSection()
+    stories: StoriesSection = StoriesSection()
+    publish: PublishSection = PublishSection()
+    schedule: ScheduleSection = ScheduleSection()
+    base_dir: Path = Path(".")
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, value: list[Any]) -> list[Any]:
+        names = [s.name for s in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return value
+
+    def resolve(self, path: str) -> Path:
+        """A config path made absolute against the config file's directory."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def store_path(self) -> Path:
+        return self.resolve(self.digest.store)
+
+    @property
+    def site_path(self) -> Path:
+        return self.resolve(self.digest.site)
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The config path: ``explicit``, else ``$AIDIGEST_CONFIG``, else ``./aidigest.toml``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else Path(CONFIG_NAME)
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = [f"invalid configuration in {path}:"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  unknown key '{where}': remove it or check its spelling")
+        else:
+            lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate the config; every problem becomes a ConfigError naming the file."""
+    cfg_path = find_config(path)
+    if not cfg_path.exists():
+        raise ConfigError(
+            f"no configuration at {cfg_path}; run 'aidigest init DIR' to make one, "
+            f"or pass --config PATH (or set {CONFIG_ENV})"
+        )
+    try:
+        data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {cfg_path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{cfg_path} is not valid TOML: {exc}") from exc
+    return config_from_dict(data, cfg_path.resolve().parent, cfg_path)
+
+
+def config_from_dict(
+    data: dict[str, Any], base_dir: Path, origin: Path | str = "<config>"
+) -> Config:
+    """Validate a parsed TOML mapping (used by tests and by :func:`load_config`)."""
+    if "base_dir" in data:
+        raise ConfigError(f"invalid configuration in {origin}: unknown key 'base_dir'")
+    try:
+        cfg = Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, Path(str(origin)))) from None
+    if cfg.digest.items.min > cfg.digest.items.max:
+        raise ConfigError(f"invalid configuration in {origin}: digest.items.min > max")
+    return cfg
+
+
+def secret(env_name: str | None, purpose: str) -> str:
+    """The value of the environment variable ``env_name``; MissingSecretError if unset."""
+    if not env_name:
+        raise ConfigError(f"no environment variable named for {purpose}")
+    value = os.environ.get(env_name, "")
+    if not value.strip():
+        raise MissingSecretError(env_name, purpose)
+    return value.strip()

@@ -1,0 +1,236 @@
+"""Domain types shared by every stage: posts in, digests out.
+
+Plain frozen dataclasses: they carry data and tiny derived properties, no I/O and no policy.
+``Slot`` lives in :mod:`aidigest.slots` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aidigest.slots import Slot
+
+__all__ = [
+    "Author",
+    "Digest",
+    "DigestItem",
+    "ItemReport",
+    "Metrics",
+    "Post",
+    "RunReport",
+    "Slot",
+    "SourceReport",
+    "Story",
+]
+
+METRIC_NAMES = ("likes", "reposts", "replies", "quotes", "bookmarks", "views")
+
+
+@dataclass(frozen=True)
+class Author:
+    """An account that posts. ``handle`` is the stable key (without ``@``, case kept)."""
+
+    handle: str
+    name: str = ""
+    followers: int | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.handle
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Public engagement counts at fetch time (they change; re-ingesting updates them)."""
+
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    bookmarks: int = 0
+    views: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Metrics:
+        data = data or {}
+        values: dict[str, int] = {}
+        for name in METRIC_NAMES:
+            raw = data.get(name)
+            try:
+                values[name] = max(0, int(raw)) if raw is not None else 0
+            except (TypeError, ValueError):
+                values[name] = 0
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @property
+    def engagement(self) -> float:
+        """One number for ranking: weighted interactions (views count little)."""
+        return (
+            self.likes
+            + 2.0 * self.reposts
+            + 1.5 * self.quotes
+            + 1.0 * self.replies
+            + 1.0 * self.bookmarks
+            + self.views / 1000.0
+        )
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post (a tweet, a feed entry) in the interchange shape of DESIGN.md.
+
+    ``created_at`` is always timezone-aware (UTC). ``raw`` is the upstream payload as JSON
+    text, kept by the store; it is not part of the interchange format.
+    """
+
+    id: str
+    url: str
+    author: Author
+    created_at: datetime
+    text: str
+    platform: str = "x"
+    lang: str | None = None
+    links: tuple[str, ...] = ()
+    reply_to: str | None = None
+    quote_of: str | None = None
+    repost_of: str | None = None
+    conversation_id: str | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    source: str = ""
+    raw: str | None = None
+
+    @property
+    def is_repost(self) -> bool:
+        return self.repost_of is not None
+
+
+@dataclass(frozen=True)
+class Story:
+    """Posts about one event, with a transparent score.
+
+    ``reasons`` says in words why the story scored as it did or why it was filtered;
+    ``filtered`` is set (to a short reason) when the story must not reach the digest.
+    """
+
+    id: str
+    posts: tuple[Post, ...]
+    representative: Post
+    score: float = 0.0
+    score_parts: dict[str, float] = field(default_factory=dict)
+    reasons: tuple[str, ...] = ()
+    filtered: str | None = None
+
+    @property
+    def post_ids(self) -> list[str]:
+        return [p.id for p in self.posts]
+
+    @property
+    def authors(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for p in self.posts:
+            seen.setdefault(p.author.handle, None)
+        return list(seen)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "posts": self.post_ids,
+            "representative": self.representative.id,
+            "score": round(self.score, 4),
+            "score_parts": {k: round(v, 4) for k, v in self.score_parts.items()},
+            "reasons": list(self.reasons),
+            "filtered": self.filtered,
+            "authors": self.authors,
+            "url": self.representative.url,
+            "text": self.representative.text[:200],
+        }
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One numbered item: a headline (without the author suffix), a summary and its link."""
+
+    title: str
+    summary: str
+    url: str
+    author_name: str
+    story_id: str
+    post_id: str
+    key_terms: tuple[str, ...] = ()
+    writer: str = "offline"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A finished digest for one slot, ready to render."""
+
+    slot: Slot
+    made_at: datetime
+    categories: tuple[str, ...]
+    items: tuple[DigestItem, ...]
+    series: str = "过去4小时全球AI发生了什么？"
+
+    @property
+    def title(self) -> str:
+        return f"{self.slot.label} {self.series}"
+
+
+@dataclass
+class SourceReport:
+    """What one source did in one fetch."""
+
+    name: str
+    kind: str
+    ok: bool = True
+    new: int = 0
+    updated: int = 0
+    pages: int = 0
+    http_status: int | None = None
+    duration_s: float = 0.0
+    error: str | None = None
+    stale: bool = False
+    newest_at: str | None = None
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ItemReport:
+    """How one digest item was written."""
+
+    story_id: str
+    writer: str
+    outcome: str = "ok"
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    """Everything a run did, per source and per item; stored as JSON in ``runs``."""
+
+    slot: str
+    started_at: str
+    finished_at: str | None = None
+    outcome: str = "running"
+    sources: list[SourceReport] = field(default_factory=list)
+    items: list[ItemReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stories: int = 0
+    posts_in_window: int = 0
+    published_path: str | None = None
+    llm: dict[str, float] = field(default_factory=dict)
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
