@@ -1,0 +1,265 @@
+"""The ``aidigest`` command: thin click commands over the library (no logic lives here)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from aidigest import __version__
+from aidigest.config import Config, load_config
+from aidigest.errors import AidigestError, InputError
+from aidigest.models import SourceReport
+from aidigest.publish import init_site
+from aidigest.slots import Slot, parse_slot
+from aidigest.sources.jsonl import read_lines, write_posts
+from aidigest.store import Store, open_store
+from aidigest.timeutil import parse_instant
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def friendly(func: F) -> F:
+    """Print AidigestErrors as one clear message and exit 1 (no traceback)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except AidigestError as exc:
+            err.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+    help="Config file (default: ./aidigest.toml or $AIDIGEST_CONFIG).",
+)
+
+
+@contextmanager
+def opened(config_path: str | None) -> Iterator[tuple[Config, Store]]:
+    cfg = load_config(config_path)
+    store = open_store(cfg.store_path)
+    try:
+        yield cfg, store
+    finally:
+        store.close()
+
+
+def _slot(cfg: Config, text: str | None) -> Slot | None:
+    return parse_slot(text, cfg.digest.timezone, cfg.digest.slot_hours) if text else None
+
+
+@click.group()
+@click.version_option(__version__, prog_name="aidigest")
+def main() -> None:
+    """aidigest: the Chinese AI-news digest "过去4小时全球AI发生了什么？", every 4 hours.
+
+    Start with `aidigest init DIR`, then `cd DIR && aidigest run --slot 2025-12-07T08`.
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False), default=".")
+@click.option("--site", "site", default=None, help="Publish into this existing Hugo site.")
+@click.option("--force", is_flag=True, help="Overwrite an existing aidigest.toml.")
+@friendly
+def init(directory: str, site: str | None, force: bool) -> None:
+    """Create DIRECTORY with aidigest.toml, the sample posts and a minimal Hugo site."""
+    root = Path(directory)
+    cfg_file = root / "aidigest.toml"
+    if cfg_file.exists() and not force:
+        raise AidigestError(f"{cfg_file} already exists; use --force to overwrite it")
+    root.mkdir(parents=True, exist_ok=True)
+    data = resources.files("aidigest").joinpath("data")
+    template = data.joinpath("aidigest.toml.template").read_text(encoding="utf-8")
+    site_dir = site or "site"
+    cfg_file.write_text(template.format(site=site_dir), encoding="utf-8")
+    sample = root / "sample_posts.jsonl"
+    if not sample.exists():
+        sample.write_text(
+            data.joinpath("sample_posts.jsonl").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    site_path = Path(site_dir) if Path(site_dir).is_absolute() else root / site_dir
+    if site is None:
+        init_site(site_path)
+    elif not (site_path / "content").is_dir():
+        raise AidigestError(f"--site {site}: no content/ folder there; is it a Hugo site?")
+    out.print(f"created {cfg_file} (sample source: {sample.name}; site: {site_path})")
+    out.print(f"next: cd {root} && aidigest run --slot 2025-12-07T08")
+
+
+def _print_source_progress(event: str, report: SourceReport) -> None:
+    if event == "start":
+        err.print(f"fetching {report.name} ({report.kind}) …")
+    elif event == "page":
+        err.print(f"  {report.name}: page {report.pages}, {report.new} new, {report.updated} updated")
+
+
+def _source_table(reports: list[SourceReport]) -> Table:
+    table = Table(title="fetch summary")
+    for col in ("source", "kind", "ok", "new", "updated", "pages", "http", "secs", "stale", "error"):
+        table.add_column(col)
+    for r in reports:
+        table.add_row(
+            r.name, r.kind, "yes" if r.ok else "NO", str(r.new), str(r.updated), str(r.pages),
+            str(r.http_status or ""), f"{r.duration_s:.2f}", "STALE" if r.stale else "",
+            (r.error or "")[:120],
+        )
+    return table
+
+
+@main.command()
+@config_option
+@click.option("--source", "only", multiple=True, help="Fetch only this source (repeatable).")
+@friendly
+def fetch(config_path: str | None, only: tuple[str, ...]) -> None:
+    """Pull enabled sources into the store; exits non-zero only if all failed."""
+    from aidigest.sources.runner import fetch_all
+
+    with opened(config_path) as (cfg, store):
+        reports = fetch_all(cfg, store, _print_source_progress, set(only) or None)
+    if not reports:
+        raise AidigestError("no enabled sources to fetch; add [[sources]] to aidigest.toml")
+    out.print(_source_table(reports))
+    if all(not r.ok for r in reports):
+        sys.exit(1)
+
+
+@main.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8", errors="replace"))
+@config_option
+@click.option("--source", default="import", help="Source name recorded on the posts.")
+@friendly
+def import_(file: Any, config_path: str | None, source: str) -> None:
+    """Add posts in the JSONL interchange format to the store ('-' = stdin)."""
+    good, bad = [], []
+    for item in read_lines(file, source, getattr(file, "name", "input")):
+        (bad if isinstance(item, InputError) else good).append(item)
+    with opened(config_path) as (_cfg, store):
+        new, updated = store.upsert_posts(good)  # type: ignore[arg-type]
+    for problem in bad[:20]:
+        err.print(f"skipped: {problem}")
+    out.print(f"imported {len(good)} posts ({new} new, {updated} updated), skipped {len(bad)}")
+    if bad and not good:
+        sys.exit(1)
+
+
+@main.command()
+@config_option
+@click.option("--since", default=None, help="ISO 8601 lower bound (inclusive).")
+@click.option("--until", default=None, help="ISO 8601 upper bound (exclusive).")
+@friendly
+def export(config_path: str | None, since: str | None, until: str | None) -> None:
+    """Write stored posts as JSONL on stdout."""
+    lo = parse_instant(since, "--since") if since else None
+    hi = parse_instant(until, "--until") if until else None
+    with opened(config_path) as (_cfg, store):
+        count = write_posts(store.iter_posts(lo, hi), sys.stdout)
+    err.print(f"exported {count} posts")
+
+
+@main.command()
+@config_option
+@click.option("--slot", default=None, help="Slot end, e.g. 2025-12-07T08 (default: latest finished).")
+@click.option("--since", default=None, help="ISO 8601 start of a custom window.")
+@click.option("--until", default=None, help="ISO 8601 end of a custom window.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of every story.")
+@friendly
+def stories(
+    config_path: str | None, slot: str | None, since: str | None, until: str | None,
+    as_json: bool,
+) -> None:
+    """Ranked candidate stories with member post ids and why."""
+    from aidigest.commands import stories_for_window
+
+    with opened(config_path) as (cfg, store):
+        found = stories_for_window(cfg, store, _slot(cfg, slot), since, until)
+    if as_json:
+        click.echo(json.dumps([s.to_json() for s in found], ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"{len(found)} stories")
+    for col in ("#", "score", "posts", "authors", "representative", "why"):
+        table.add_column(col)
+    for n, s in enumerate(found, 1):
+        why = (s.filtered and f"FILTERED: {s.filtered}") or "; ".join(s.reasons[:3])
+        table.add_row(str(n), f"{s.score:.2f}", str(len(s.posts)), ",".join(s.authors[:3]),
+                      s.representative.text[:60].replace("\n", " "), why)
+    out.print(table)
+
+
+def _digest_options(func: F) -> F:
+    func = click.option("--slot", default=None, help="Slot end, e.g. 2025-12-07T08.")(func)
+    func = click.option("--offline", is_flag=True, help="Use the offline writer.")(func)
+    func = click.option("--dry-run", is_flag=True, help="Print the digest; publish nothing.")(func)
+    func = click.option("--force", is_flag=True, help="Rewrite an already published slot.")(func)
+    return config_option(func)
+
+
+@main.command()
+@_digest_options
+@friendly
+def digest(config_path: str | None, slot: str | None, offline: bool, dry_run: bool,
+           force: bool) -> None:
+    """Write (and publish) the digest for a slot from posts already in the store."""
+    from aidigest.commands import run_command
+
+    run_command(config_path, slot, offline, dry_run, force, fetch=False, command="digest")
+
+
+@main.command()
+@_digest_options
+@friendly
+def run(config_path: str | None, slot: str | None, offline: bool, dry_run: bool,
+        force: bool) -> None:
+    """Fetch, then write and publish the digest (default: latest finished slot)."""
+    from aidigest.commands import run_command
+
+    run_command(config_path, slot, offline, dry_run, force, fetch=True, command="run")
+
+
+@main.command()
+@click.argument("action", type=click.Choice(["list", "status"]), default="list")
+@config_option
+@friendly
+def sources(action: str, config_path: str | None) -> None:
+    """Configured sources (list) and their health (status)."""
+    from aidigest.commands import sources_table
+
+    with opened(config_path) as (cfg, store):
+        out.print(sources_table(cfg, store, action))
+
+
+@main.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly
+def status(config_path: str | None, as_json: bool) -> None:
+    """Recent runs, source health, LLM calls/tokens/cost."""
+    from aidigest.commands import status_data, status_tables
+
+    with opened(config_path) as (cfg, store):
+        data = status_data(cfg, store)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        for table in status_tables(data):
+            out.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,174 @@
+"""What the CLI commands do, as functions the CLI calls: run a slot and print its outcome,
+list stories of a window, gather status. Presentation only; the work is in the stages."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from aidigest.config import Config, load_config
+from aidigest.errors import AidigestError
+from aidigest.models import RunReport, Slot, Story
+from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot
+from aidigest.slots import parse_slot
+from aidigest.store import Store, open_store
+from aidigest.stories import build_stories
+from aidigest.timeutil import now_utc, parse_instant
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def stories_for_window(
+    cfg: Config, store: Store, slot: Slot | None, since: str | None, until: str | None
+) -> list[Story]:
+    """Every story of a slot (default: latest finished) or of a custom ``since``–``until``."""
+    if since or until:
+        if not (since and until):
+            raise AidigestError("give both --since and --until (or --slot)")
+        lo, hi = parse_instant(since, "--since"), parse_instant(until, "--until")
+        posts = store.posts_between(lo, hi)
+        return build_stories(
+            posts, settings=cfg.stories,
+            baselines=store.author_engagement([p.author.handle for p in posts]),
+            source_weights={s.name: s.weight for s in cfg.sources},
+        )
+    chosen = resolve_slot(cfg, slot)
+    return make_stories(cfg, store, chosen, RunReport(chosen.key, ""))
+
+
+def run_command(
+    config_path: str | None, slot_text: str | None, offline: bool, dry_run: bool, force: bool,
+    *, fetch: bool, command: str,
+) -> None:
+    """``aidigest digest`` / ``aidigest run``: run the slot, print the outcome."""
+    cfg = load_config(config_path)
+    slot = parse_slot(slot_text, cfg.digest.timezone, cfg.digest.slot_hours) if slot_text else None
+    options = RunOptions(slot=slot, fetch=fetch, offline=offline, dry_run=dry_run, force=force,
+                         command=command)
+    with _run_lock(cfg, dry_run):
+        store = open_store(cfg.store_path)
+        try:
+            result = run_slot(cfg, store, options, progress=lambda m: err.print(m))
+        finally:
+            store.close()
+    report = result.report
+    if dry_run and result.markdown:
+        click.echo(result.markdown, nl=False)
+    print_report(report)
+    if result.path:
+        out.print(f"digest: {result.path}")
+    if result.built:
+        page = result.built / "posts" / (result.path.stem.lower() if result.path else "")
+        out.print(f"site: {result.built} (page: {page}/index.html)")
+    if report.outcome in ("failed",):
+        sys.exit(1)
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _run_lock(cfg: Config, dry_run: bool) -> Any:
+    """The single-instance lock of the scheduler (none for a dry run)."""
+    if dry_run:
+        return _NoLock()
+    try:
+        from aidigest.scheduler import run_lock
+    except ImportError:  # pragma: no cover - scheduler not built yet
+        return _NoLock()
+    return run_lock(cfg)
+
+
+def print_report(report: RunReport) -> None:
+    for s in report.sources:
+        state = "ok" if s.ok else f"FAILED: {s.error}"
+        err.print(f"source {s.name}: {state}; {s.new} new, {s.updated} updated"
+                  + (" (STALE)" if s.stale else ""))
+    for note in report.notes:
+        err.print(f"note: {note}")
+    for problem in report.errors:
+        err.print(f"[red]error:[/red] {problem}", markup=True)
+    writers: dict[str, int] = {}
+    for item in report.items:
+        writers[item.writer] = writers.get(item.writer, 0) + 1
+    summary = ", ".join(f"{n} by {w}" for w, n in writers.items()) or "no items"
+    err.print(f"{report.slot}: {report.outcome}; {report.posts_in_window} posts in window, "
+              f"{report.stories} stories, {summary}")
+
+
+def sources_table(cfg: Config, store: Store, action: str) -> Table:
+    health = store.source_health()
+    table = Table(title="sources" if action == "list" else "source health")
+    cols = ["name", "kind", "enabled", "weight", "target"]
+    if action == "status":
+        cols += ["last fetch", "ok", "new", "http", "newest post", "stale", "error"]
+    for col in cols:
+        table.add_column(col)
+    for s in cfg.sources:
+        target = getattr(s, "url", None) or getattr(s, "path", None) or ",".join(
+            [*getattr(s, "users", []), *(f"list:{x}" for x in getattr(s, "lists", []))])
+        row = [s.name, s.kind, "yes" if s.enabled else "no", f"{s.weight:g}", str(target)]
+        if action == "status":
+            h = health.get(s.name, {})
+            row += [str(h.get("started_at") or "never"), "yes" if h.get("ok") else
+                    ("NO" if h else ""), str(h.get("new", "")), str(h.get("http_status") or ""),
+                    str(h.get("newest_at") or ""), "STALE" if h.get("stale") else "",
+                    str(h.get("error") or "")[:80]]
+        table.add_row(*row)
+    return table
+
+
+def status_data(cfg: Config, store: Store) -> dict[str, Any]:
+    now = now_utc()
+    runs = []
+    for run in store.recent_runs(10):
+        rep = run["report"]
+        runs.append({
+            "id": run["id"], "slot": run["slot"], "command": run["command"],
+            "started_at": run["started_at"], "finished_at": run["finished_at"],
+            "outcome": run["outcome"], "duration_s": rep.get("llm", {}).get("duration_s"),
+            "published_path": rep.get("published_path"), "errors": rep.get("errors", []),
+        })
+    next_slot = resolve_slot(cfg, None).next()
+    return {
+        "runs": runs,
+        "sources": store.source_health(),
+        "llm": {"last_day": store.llm_totals(now - timedelta(days=1)),
+                "last_month": store.llm_totals(now - timedelta(days=30))},
+        "posts": store.count_posts(),
+        "next_slot": next_slot.key,
+        "next_slot_due": next_slot.end.isoformat(),
+    }
+
+
+def status_tables(data: dict[str, Any]) -> list[Table]:
+    runs = Table(title="recent runs")
+    for col in ("id", "slot", "command", "outcome", "started", "secs", "published"):
+        runs.add_column(col)
+    for r in data["runs"]:
+        runs.add_row(str(r["id"]), r["slot"], r["command"], r["outcome"], r["started_at"],
+                     str(r["duration_s"] or ""), str(r["published_path"] or ""))
+    health = Table(title="sources")
+    for col in ("source", "last fetch", "ok", "new", "stale", "error"):
+        health.add_column(col)
+    for name, h in data["sources"].items():
+        health.add_row(name, h["started_at"], "yes" if h["ok"] else "NO", str(h["new"]),
+                       "STALE" if h["stale"] else "", str(h["error"] or "")[:80])
+    llm = Table(title=f"LLM ({data['posts']} posts stored; next slot {data['next_slot']} "
+                      f"due {data['next_slot_due']})")
+    for col in ("period", "calls", "prompt tokens", "completion tokens", "cost"):
+        llm.add_column(col)
+    for period, t in data["llm"].items():
+        llm.add_row(period, str(t["calls"]), str(t["prompt_tokens"]),
+                    str(t["completion_tokens"]), f"{t['cost']:.4f}")
+    return [runs, health, llm]
