@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from aidigest.models import Digest, DigestItem
 
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>~]|(?<!\w)_|_(?!\w))")
 _AUTOLINK = re.compile(
     r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
@@ -31,13 +31,16 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", _AUTOLINK.sub("", text))
+
+
 def escape_inline(text: str) -> str:
     """Escape markdown/HTML specials so the text renders literally inside a link title.
 
     URLs and e-mail addresses are removed: Hugo's linkify would turn them into links.
     """
-    text = _one_line(_AUTOLINK.sub("", text))
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return _escape(_one_line(_AUTOLINK.sub("", text)))
 
 
 def summary_markdown(text: str) -> str:
@@ -46,12 +49,12 @@ def summary_markdown(text: str) -> str:
     parts: list[str] = []
     last = 0
     for match in _BOLD.finditer(text):
-        parts.append(escape_inline(text[last : match.start()]))
-        inner = escape_inline(match.group(1))
-        parts.append(f"**{inner}**" if inner.strip() else "")
+        parts.append(_escape(text[last : match.start()]))
+        inner = _escape(match.group(1)).strip()
+        parts.append(f"**{inner}**" if inner else "")
         last = match.end()
-    parts.append(escape_inline(text[last:]))
-    return "".join(parts)
+    parts.append(_escape(text[last:]))
+    return _one_line("".join(parts))
 
 
 def safe_url(url: str) -> str:

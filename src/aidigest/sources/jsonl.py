@@ -23,7 +23,6 @@ PAGE_SIZE = 500
 
 def clean_text(text: str) -> str:
     """Drop NUL/control characters and lone surrogates; keep newlines and tabs."""
-    text = text.encode("utf-8", "replace").decode("utf-8")
     return "".join(
         ch for ch in text
         if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
