@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 
@@ -36,7 +37,7 @@ def test_midnight_rolls_over_days_and_grid_is_continuous() -> None:
     assert first.next().previous() == first
     slots = list(slots_between(parse_slot("2025-12-06T00"), parse_slot("2025-12-07T00")))
     assert len(slots) == 7
-    assert all(b.start == a.end for a, b in zip(slots, slots[1:], strict=False))
+    assert all(b.start == a.end for a, b in pairwise(slots))
 
 
 def test_other_zone_and_hours() -> None:

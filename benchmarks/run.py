@@ -1,0 +1,81 @@
+"""Run every ``benchmarks/bench_*.py`` and print ONE table; also write benchmarks/results.md.
+
+Each module exposes ``run(quick: bool) -> list[dict]`` whose rows have the keys
+``figure``, ``median``, ``unit``, ``bound`` and ``ratio``. Usage::
+
+    python benchmarks/run.py            # full
+    python benchmarks/run.py --quick    # smaller sizes, for a smoke run
+    python benchmarks/run.py --only pipeline
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+COLUMNS = ("benchmark", "figure", "median", "unit", "bound", "ratio")
+
+
+def _load(path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def collect(quick: bool, only: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for path in sorted(HERE.glob("bench_*.py")):
+        name = path.stem.removeprefix("bench_")
+        if only and name not in only:
+            continue
+        print(f"running {name} …", file=sys.stderr, flush=True)
+        try:
+            for row in _load(path).run(quick):
+                rows.append({"benchmark": name, **row})
+        except Exception as exc:  # one broken benchmark must not hide the others
+            traceback.print_exc()
+            rows.append({"benchmark": name, "figure": "FAILED", "median": "", "unit": "",
+                         "bound": "", "ratio": f"{type(exc).__name__}: {exc}"})
+    return rows
+
+
+def markdown(rows: list[dict[str, Any]], quick: bool) -> str:
+    head = (f"# Benchmark results\n\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+            f"{platform.machine()}, Python {platform.python_version()}, "
+            f"{'quick' if quick else 'full'} run; medians of repeated runs.\n\n")
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for row in rows:
+        lines.append("| " + " | ".join(_fmt(row.get(c, "")) for c in COLUMNS) + " |")
+    return head + "\n".join(lines) + "\n"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value).replace("|", "/")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    parser.add_argument("--only", action="append", default=[], help="run only this benchmark")
+    parser.add_argument("--out", default=str(HERE / "results.md"), help="markdown output file")
+    args = parser.parse_args()
+    rows = collect(args.quick, args.only)
+    text = markdown(rows, args.quick)
+    print(text)
+    Path(args.out).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
