@@ -18,7 +18,7 @@ from rich.table import Table
 from aidigest import __version__
 from aidigest.config import Config, load_config
 from aidigest.errors import AidigestError, InputError
-from aidigest.models import SourceReport
+from aidigest.models import Post, SourceReport
 from aidigest.publish import init_site
 from aidigest.slots import Slot, parse_slot
 from aidigest.sources.jsonl import read_lines, write_posts
@@ -147,11 +147,15 @@ def fetch(config_path: str | None, only: tuple[str, ...]) -> None:
 @friendly
 def import_(file: Any, config_path: str | None, source: str) -> None:
     """Add posts in the JSONL interchange format to the store ('-' = stdin)."""
-    good, bad = [], []
+    good: list[Post] = []
+    bad: list[InputError] = []
     for item in read_lines(file, source, getattr(file, "name", "input")):
-        (bad if isinstance(item, InputError) else good).append(item)
+        if isinstance(item, InputError):
+            bad.append(item)
+        else:
+            good.append(item)
     with opened(config_path) as (_cfg, store):
-        new, updated = store.upsert_posts(good)  # type: ignore[arg-type]
+        new, updated = store.upsert_posts(good)
     for problem in bad[:20]:
         err.print(f"skipped: {problem}")
     out.print(f"imported {len(good)} posts ({new} new, {updated} updated), skipped {len(bad)}")

@@ -129,7 +129,7 @@ class Store:
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Iterator[Post]:
         """Every post (optionally bounded), oldest first, streamed."""
-        sql, args = self._POST_SQL + " WHERE 1=1", []
+        sql, args = self._POST_SQL + " WHERE 1=1", list[str]()
         if since is not None:
             sql, args = sql + " AND p.created_at >= ?", [*args, iso_utc(since)]
         if until is not None:
