@@ -24,6 +24,7 @@ from aidigest.store import Store
 from aidigest.stories import build_stories, select_stories
 from aidigest.stories.embed import embeddings_for
 from aidigest.timeutil import iso_utc, now_utc
+from aidigest.writer import Writer
 from aidigest.writer.factory import make_writer
 
 Progress = Callable[[str], None]
@@ -142,13 +143,12 @@ def _run_stages(
         return RunResult(report, path=Path(existing["path"]))
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
     stories = make_stories(cfg, store, slot, report)
-    selection = _select(cfg, store, stories, options, report, slot, run_id)
-    if not selection[1]:
+    writer, chosen = _select(cfg, store, stories, options, report, slot, run_id)
+    if not chosen:
         report.outcome = "empty"
         report.note(f"no publishable story in slot {slot.key}; nothing published")
         say(report.notes[-1])
         return RunResult(report, stories=stories)
-    writer, chosen = selection
     say(f"write: {len(chosen)} items with the {writer.name} writer")
     items = writer.write_items(chosen, report)
     categories = writer.categories(items, store.recent_categories(), report)
@@ -164,7 +164,7 @@ def _run_stages(
 def _select(
     cfg: Config, store: Store, stories: Sequence[Story], options: RunOptions,
     report: RunReport, slot: Slot, run_id: int,
-) -> tuple[object, list[Story]]:
+) -> tuple[Writer, list[Story]]:
     writer = make_writer(cfg, store, offline=options.offline, slot_key=slot.key, run_id=run_id)
     items = cfg.digest.items
     chosen = select_stories(stories, items.min, items.max, cfg.stories.per_author_cap)
