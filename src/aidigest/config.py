@@ -114,6 +114,10 @@ class StoriesSection(_Strict):
     per_author_cap: int = 3
     keywords: list[str] = []
     embeddings: bool = True
+    entities: list[str] = []
+    exclude_keywords: list[str] = []
+    default_keywords: bool = True
+    min_score: float = 0.0
 
 
 class PublishSection(_Strict):

@@ -1,0 +1,271 @@
+"""Key entities of a post: names, versioned products, titles, figures, @mentions, hashtags.
+
+Latin-script names are found inside Chinese text too (``阿里发布Qwen3-TTS``), Chinese names of
+well-known companies and products map to one key with their Latin names (千问 → ``qwen``,
+英伟达 → ``nvidia``), and spellings of one version collapse (``GPT-5.1``, ``GPT 5.1``,
+``gpt5.1`` → ``gpt5.1``). Keys are lowercase. Pure functions over text; does NOT decide what
+is distinctive in a window (that needs document frequencies, see :mod:`.features`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["ALIASES", "Entities", "extract", "family", "key"]
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Chinese (and a few English) spellings → one canonical key. Longest match wins.
+ALIASES: dict[str, str] = {
+    "通义千问": "qwen", "千问": "qwen", "通义": "qwen", "阿里巴巴": "alibaba", "阿里云": "alibaba",
+    "阿里": "alibaba", "英伟达": "nvidia", "辉达": "nvidia", "谷歌": "google", "微软": "microsoft",
+    "苹果公司": "apple", "苹果": "apple", "深度求索": "deepseek", "月之暗面": "moonshot",
+    "智谱": "zhipu", "字节跳动": "bytedance", "字节": "bytedance", "豆包": "doubao",
+    "腾讯": "tencent", "混元": "hunyuan", "百度": "baidu", "文心": "ernie", "快手": "kuaishou",
+    "可灵": "kling", "亚马逊": "amazon", "特斯拉": "tesla", "马斯克": "musk", "奥特曼": "altman",
+    "黄仁勋": "jensenhuang", "小米": "xiaomi", "华为": "huawei", "昇腾": "ascend", "英特尔": "intel",
+    "甲骨文": "oracle", "软银": "softbank", "扎克伯格": "zuckerberg", "杨立昆": "lecun",
+    "李飞飞": "feifeili", "吴恩达": "andrewng", "卡帕西": "karpathy", "苏茨克维": "sutskever",
+    "华尔街日报": "wsj", "彭博": "bloomberg", "路透": "reuters", "台积电": "tsmc", "三星": "samsung",
+    "稀宇": "minimax", "阶跃星辰": "stepfun", "商汤": "sensetime", "美团": "meituan",
+    "京东": "jd", "蚂蚁": "antgroup", "元宝": "yuanbao", "即梦": "jimeng", "谷歌大脑": "googlebrain",
+    "哈萨比斯": "hassabis", "皮查伊": "pichai", "纳德拉": "nadella", "英伟达黄仁勋": "jensenhuang",
+    "wall street journal": "wsj", "open ai": "openai", "google deepmind": "deepmind",
+    "meta ai": "meta", "x.ai": "xai", "chat gpt": "chatgpt",
+}
+_ALIAS_RE = re.compile("|".join(re.escape(a) for a in sorted(ALIASES, key=len, reverse=True)),
+                       re.IGNORECASE)
+
+# Latin words that look like names (capitalised, all caps) but name nothing in particular.
+STOP: frozenset[str] = _words(
+    """a an the and or but if of to in on at by for with from into over as is are was were be been
+    it its this that these those we you i he she they our your my his her their me us them new
+    just now today here there what when why how who which all any some more most very so not no
+    yes do does did can could will would should may might must has have had get got let also
+    ai llm llms api apis app apps model models agent agents ml gpu gpus cpu tts asr ui ux io os
+    ceo cto cfo vp pm am gmt utc pt et est pst usa us uk eu ok lol omg btw imo fyi tl dr tldr rt
+    via pro max mini plus lite ultra free open source beta alpha preview update updates launch
+    launched launching introducing announcing announced released release releases big huge great
+    wow amazing excited thrilled breaking thread check read see watch try meet say says said
+    one two three first last next day week month year hours minutes video image images paper
+    research team people world everyone someone company startup data code coding chat search
+    benchmark benchmarks sota tokens token parameters weights demo blog post link github twitter
+    x com www http https html pdf ai's it's we're i'm you're don't isn't here's that's let's
+    monday tuesday wednesday thursday friday saturday sunday january february march april june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov
+    dec q1 q2 q3 q4 vs via ps note update edit like love thanks thank congrats congratulations
+    good better best bad fast faster cheaper available rolling out coming soon live support
+    """
+)
+
+# Names known to be names even at the start of a sentence.
+KNOWN: frozenset[str] = _words(
+    """openai anthropic google deepmind gemini claude gpt chatgpt meta llama mistral qwen
+    deepseek kimi moonshot glm zhipu minimax grok xai nvidia microsoft copilot apple amazon aws
+    alibaba tencent hunyuan baidu ernie bytedance doubao seedance seedream kling kuaishou runway
+    midjourney sora veo flux cursor replit perplexity notebooklm huggingface hugging cohere
+    sakana figure tesla optimus waymo cerebras groq amd intel tsmc samsung huawei xiaomi
+    stability suno udio elevenlabs lovable windsurf cognition devin manus genspark ollama vllm
+    langchain llamaindex karpathy altman lecun hassabis sutskever nadella pichai zuckerberg musk
+    essential olmo allen ai2 nano banana opus sonnet haiku codex antigravity jules"""
+)
+
+# Variant words that end a product name although they are common words.
+VARIANTS: frozenset[str] = _words(
+    "pro max mini plus lite ultra flash turbo image vision preview thinking instruct"
+)
+
+_LATIN_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.'’][A-Za-z0-9]+)*|\d+(?:\.\d+)*[A-Za-z]*")
+_JOIN_GAP = re.compile(r"^[ \-]?$")
+_TITLE_RE = re.compile(r"《([^《》]{1,30})》|「([^「」]{2,20})」")
+_MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,30})")
+_HASHTAG_RE = re.compile(r"(?<![\w#])#(\w[\w\u4e00-\u9fff]{1,40})")
+_FIGURE_RE = re.compile(
+    r"(?<![A-Za-z0-9.])[$￥¥]?\d+(?:[.,]\d+)*\s?(?:%|x|倍|亿|万|千|百万|美元|元|b|m|k|bn|tb|gb|种|个|人|名|"
+    r"billion|million|thousand)?(?![A-Za-z0-9.])",
+    re.IGNORECASE,
+)
+_VERSION_ONLY = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$")
+_BARE_INT = re.compile(r"^\d+$")
+_SIZE = re.compile(r"^\d+(?:\.\d+)?[bmkt]$")
+
+
+@dataclass(frozen=True)
+class Entities:
+    """Entity keys of one text, by kind. ``strong`` names a specific thing (a versioned
+    product, a 《title》); ``names`` are plain names (companies, people, products without a
+    version); ``lead`` are the strong keys mentioned first (usually the subject); ``phrases``
+    are multi-word names (``nanobananapro``); ``versions`` are bare versions and sizes
+    (``v3.2``, ``8b``)."""
+
+    strong: frozenset[str] = frozenset()
+    lead: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
+    phrases: frozenset[str] = frozenset()
+    versions: frozenset[str] = frozenset()
+    figures: frozenset[str] = frozenset()
+    mentions: frozenset[str] = frozenset()
+    hashtags: frozenset[str] = frozenset()
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.strong | self.names | self.phrases | self.versions
+
+
+def key(text: str) -> str:
+    """The comparison key of a name: lowercase without spaces, hyphens, underscores."""
+    return re.sub(r"[\s\-_'’]", "", text.lower()).strip(".")
+
+
+def family(entity_key: str) -> str:
+    """The leading letters of a versioned key: ``gemini3pro`` → ``gemini``, ``v3.2`` → ``v``."""
+    match = re.match(r"[a-z]+", entity_key)
+    return match.group(0) if match else ""
+
+
+def _is_name(token: str, sentence_start: bool, in_cjk: bool, before_name: bool) -> bool:
+    """Whether a Latin token names something; ``before_name``: the next token of the run is
+    a version or a capitalised word (``Gemini 3``, ``Nano Banana``)."""
+    low = key(token)
+    if low in STOP or len(low) < 2 or _BARE_INT.match(low):
+        return False
+    if any(c.isdigit() for c in token) or in_cjk or low in KNOWN:
+        return True
+    if any(c.isupper() for c in token[1:]):
+        return True
+    return token[0].isupper() and (not sentence_start or before_name)
+
+
+Token = tuple[str, bool, bool, int]  # text, sentence start, inside CJK, offset
+
+
+def _latin_runs(text: str) -> list[list[Token]]:
+    """Runs of adjacent Latin tokens (joined by one space or hyphen)."""
+    runs: list[list[Token]] = []
+    last_end = -10
+    for match in _LATIN_TOKEN.finditer(text):
+        token, start = match.group(0).rstrip(".'’"), match.start()
+        before = text[max(0, start - 2) : start]
+        sentence_start = start == 0 or bool(re.search(r"[.!?:\n。！？：]\s*$", before))
+        in_cjk = bool(re.search(r"[\u4e00-\u9fff]", text[max(0, start - 1) : match.end() + 1]))
+        entry = (token, sentence_start, in_cjk, start)
+        if runs and _JOIN_GAP.match(text[last_end:start]):
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+        last_end = match.end()
+    return runs
+
+
+def _classify(token: str, bucket: dict[str, set[str]]) -> None:
+    k = key(token)
+    if not k or k in STOP or _BARE_INT.match(k):
+        return
+    if k[0] == "v" and _VERSION_ONLY.match(k):
+        bucket["strong"].add(k)
+    elif _SIZE.match(k) or _VERSION_ONLY.match(k):
+        bucket["versions"].add(k)
+    elif any(c.isdigit() for c in k):
+        bucket["strong"].add(k)
+        parts = [key(p) for p in re.split(r"[-_]", token) if key(p)]
+        for part in parts if len(parts) > 1 else ():
+            _classify(part, bucket)
+    else:
+        bucket["names"].add(k)
+
+
+def _compound(names: list[tuple[str, bool]], j: int, bucket: dict[str, set[str]]) -> None:
+    """Compounds ending in the version at ``j``: ``Claude Opus 4.5`` → ``opus4.5``,
+    ``claudeopus4.5``; ``Gemini 3 Deep Think`` → ``gemini3``, ``gemini3deepthink``."""
+    keys = [key(tok) for tok, _ in names]
+    k = keys[j]
+    if not _VERSION_ONLY.match(k) or j == 0 or not names[j - 1][1]:
+        return
+    head = keys[j - 1]
+    tail_keys: list[str] = []
+    for tok, ok in names[j + 1 : j + 3]:
+        if not (ok or key(tok) in VARIANTS) or _VERSION_ONLY.match(key(tok)):
+            break
+        tail_keys.append(key(tok))
+    bucket["strong"].add(head + k)
+    for end in range(1, len(tail_keys) + 1):
+        bucket["strong"].add(head + k + "".join(tail_keys[:end]))
+    if j >= 2 and names[j - 2][1]:
+        bucket["strong"].add(keys[j - 2] + head + k + "".join(tail_keys))
+
+
+def _run_entities(run: list[Token], bucket: dict[str, set[str]], lead: dict[int, set[str]]) -> None:
+    """Names, versions and compounds of one run; ``lead`` gets the strong keys of the first
+    token that yields any, by offset."""
+    names = []
+    for i, (tok, start, cjk, _) in enumerate(run):
+        nxt = run[i + 1][0] if i + 1 < len(run) else ""
+        before = bool(nxt) and (nxt[0].isdigit() or nxt[0].isupper()) and key(nxt) not in STOP
+        names.append((tok, _is_name(tok, start, cjk, before)))
+    for j, (tok, ok) in enumerate(names):
+        seen = set(bucket["strong"])
+        if ok:
+            _classify(tok, bucket)
+        _compound(names, j, bucket)
+        if bucket["strong"] - seen and not lead:
+            lead[run[j][3]] = bucket["strong"] - seen
+    _phrases(names, bucket)
+
+
+def _phrases(names: list[tuple[str, bool]], bucket: dict[str, set[str]]) -> None:
+    """Multi-word names without a version (``Nano Banana Pro`` → ``nanobananapro``)."""
+    current: list[str] = []
+    for tok, ok in [*names, ("", False)]:
+        k = key(tok)
+        if (ok or (current and k in VARIANTS)) and not _VERSION_ONLY.match(k):
+            current.append(k)
+            continue
+        if len(current) >= 2:
+            bucket["phrases"].add("".join(current))
+        current = []
+
+
+def _figures(text: str, bucket: dict[str, set[str]]) -> frozenset[str]:
+    """Numbers with a unit, or of two digits or more, that are not part of a version."""
+    found = set()
+    for match in _FIGURE_RE.finditer(text):
+        fig = re.sub(r"[\s,$￥¥]", "", match.group(0).lower())
+        digits = sum(c.isdigit() for c in fig)
+        if fig.isdigit() and digits < 2:
+            continue
+        if fig in bucket["versions"] or any(s.endswith(fig) for s in bucket["strong"]):
+            continue
+        if digits and not re.fullmatch(r"\d\.\d", fig):
+            found.add(fig)
+    return frozenset(found)
+
+
+def extract(text: str) -> Entities:
+    """All entity keys of ``text`` (already simplified for matching)."""
+    bucket: dict[str, set[str]] = {
+        "strong": set(), "names": set(), "versions": set(), "phrases": set()
+    }
+    lead: dict[int, set[str]] = {}
+    for run in _latin_runs(text):
+        _run_entities(run, bucket, lead)
+    for match in _ALIAS_RE.finditer(text):
+        bucket["names"].add(ALIASES[match.group(0).lower()])
+    for match in _TITLE_RE.finditer(text):
+        title = "《" + key(match.group(1) or match.group(2)) + "》"
+        if len(title) > 2:
+            bucket["strong"].add(title)
+            lead.setdefault(match.start(), {title})
+    figures = _figures(text, bucket)
+    return Entities(
+        strong=frozenset(bucket["strong"]),
+        lead=frozenset(lead[min(lead)]) if lead else frozenset(),
+        names=frozenset(bucket["names"] - bucket["strong"]),
+        phrases=frozenset(bucket["phrases"] - bucket["strong"]),
+        versions=frozenset(bucket["versions"]),
+        figures=figures,
+        mentions=frozenset(m.lower() for m in _MENTION_RE.findall(text)),
+        hashtags=frozenset(h.lower() for h in _HASHTAG_RE.findall(text)),
+    )

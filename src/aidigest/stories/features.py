@@ -1,0 +1,114 @@
+"""Per-post matching features, computed once per post: cleaned simplified text, language,
+canonical links, entities, character shingles and a MinHash signature.
+
+Pure and deterministic (hashes are CRC32 and a fixed-seed permutation family, never Python's
+salted ``hash``). Does NOT compare posts (see :mod:`.cluster`).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from aidigest.models import Post
+from aidigest.stories.entities import Entities, extract
+from aidigest.stories.normalize import (
+    canonical_url,
+    clean_text,
+    detect_lang,
+    is_generic_link,
+    to_simplified,
+)
+
+__all__ = ["BANDS", "Features", "featurize", "jaccard", "minhash_signatures"]
+
+SHINGLE = 4
+BANDS, ROWS = 16, 3
+_PRIME = 4294967311
+_rng = np.random.default_rng(20251207)
+_A = _rng.integers(1, 2**31 - 1, size=BANDS * ROWS, dtype=np.uint64)
+_B = _rng.integers(0, 2**32 - 1, size=BANDS * ROWS, dtype=np.uint64)
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。、）]+")
+_STRIP = re.compile(r"[\W_]+", re.UNICODE)
+_EMPTY = np.zeros(0, dtype=np.uint32)
+
+
+@dataclass(frozen=True)
+class Features:
+    """What :mod:`.cluster` compares. ``text`` is for matching only, never for display."""
+
+    post: Post
+    lang: str
+    text: str
+    links: tuple[str, ...]
+    ents: Entities
+    shingles: np.ndarray  # sorted unique uint32 hashes
+
+    @property
+    def id(self) -> str:
+        return self.post.id
+
+
+def _links(post: Post, text: str) -> tuple[str, ...]:
+    found = {canonical_url(u) for u in (*post.links, *_URL_IN_TEXT.findall(text))}
+    own = canonical_url(post.url)
+    return tuple(sorted(u for u in found if u and u != own and not is_generic_link(u)))
+
+
+def _shingles(text: str) -> np.ndarray:
+    compact = _STRIP.sub("", text.lower())
+    if len(compact) < SHINGLE:
+        return _EMPTY
+    grams = {compact[i : i + SHINGLE] for i in range(len(compact) - SHINGLE + 1)}
+    hashes = [zlib.crc32(g.encode("utf-8")) for g in grams]
+    return np.unique(np.asarray(hashes, dtype=np.uint32))
+
+
+def featurize(post: Post) -> Features:
+    """The matching features of one post."""
+    simplified = to_simplified(post.text or "")
+    text = clean_text(simplified)
+    return Features(
+        post=post,
+        lang=detect_lang(text, post.lang),
+        text=text,
+        links=_links(post, simplified),
+        ents=extract(text),
+        shingles=_shingles(text),
+    )
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two sorted unique shingle arrays."""
+    if not len(a) or not len(b):
+        return 0.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
+
+
+def minhash_signatures(items: Sequence[Features], block: int = 4000) -> np.ndarray:
+    """``(len(items), BANDS*ROWS)`` MinHash signatures, vectorised over blocks of posts; a
+    post without shingles gets a row no real hash reaches (it is never a candidate)."""
+    out = np.full((len(items), BANDS * ROWS), _PRIME, dtype=np.uint64)
+    for begin in range(0, len(items), block):
+        out[begin : begin + block] = _block_signatures(items[begin : begin + block])
+    return out
+
+
+def _block_signatures(items: Sequence[Features]) -> np.ndarray:
+    sizes = np.array([len(f.shingles) for f in items], dtype=np.int64)
+    out = np.full((len(items), BANDS * ROWS), _PRIME, dtype=np.uint64)
+    if not sizes.sum():
+        return out
+    flat = np.concatenate([f.shingles for f in items if len(f.shingles)]).astype(np.uint64)
+    starts = np.concatenate(([0], np.cumsum(sizes[sizes > 0])[:-1]))
+    rows = np.flatnonzero(sizes > 0)
+    for chunk in range(0, len(_A), 8):
+        a, b = _A[chunk : chunk + 8], _B[chunk : chunk + 8]
+        hashed = (flat[:, None] * a[None, :] + b[None, :]) % np.uint64(_PRIME)
+        out[rows, chunk : chunk + 8] = np.minimum.reduceat(hashed, starts, axis=0)
+    return out

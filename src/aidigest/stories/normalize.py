@@ -1,0 +1,147 @@
+"""Normalisation for matching: canonical URLs, traditional → simplified text, language.
+
+Pure functions. What is normalised here is used only to *compare* posts; the display text of a
+post is never changed. Does NOT fetch anything: a ``t.co`` link that upstream did not expand
+stays a ``t.co`` link (sources expand links; see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+__all__ = ["canonical_url", "clean_text", "detect_lang", "is_generic_link", "to_simplified"]
+
+_TRACKING_EXACT = frozenset(
+    {
+        "ref", "ref_src", "ref_url", "s", "t", "fbclid", "gclid", "dclid", "msclkid", "igshid",
+        "mc_cid", "mc_eid", "si", "spm", "share", "source", "src", "cmpid", "mkt_tok", "_hsenc",
+        "_hsmi", "trk", "feature", "from", "scene", "share_source", "sharer", "vd_source",
+    }
+)
+_TRACKING_PREFIX = ("utm_", "pk_", "hsa_", "ga_", "__")
+_X_HOSTS = frozenset(
+    {"twitter.com", "x.com", "mobile.twitter.com", "mobile.x.com", "m.twitter.com", "fxtwitter.com",
+     "vxtwitter.com", "fixupx.com", "nitter.net"}
+)
+_HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+_X_STATUS = re.compile(r"^/(?:[^/]+|i(?:/web)?)/status(?:es)?/(\d+)")
+_URL_RE = re.compile(r"https?://\S+")
+_SPACE_RE = re.compile(r"\s+")
+_CJK_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+
+
+def _host(netloc: str) -> str:
+    host = netloc.lower().rsplit("@", 1)[-1]
+    host = re.sub(r":(80|443)$", "", host)
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+    return host
+
+
+def _special(host: str, path: str, query: list[tuple[str, str]]) -> str | None:
+    """Site-specific canonical forms (X statuses, YouTube, arXiv)."""
+    if host in _X_HOSTS or host.endswith(".twitter.com"):
+        match = _X_STATUS.match(path)
+        if match:
+            return f"x.com/i/status/{match.group(1)}"
+        return "x.com" + path.lower().rstrip("/")
+    if host == "youtu.be" and path.strip("/"):
+        return f"youtube.com/watch?v={path.strip('/')}"
+    if host == "youtube.com" and path == "/watch":
+        vid = dict(query).get("v")
+        return f"youtube.com/watch?v={vid}" if vid else None
+    if host in ("arxiv.org", "export.arxiv.org"):
+        match = re.match(r"^/(?:abs|pdf|html)/(\d{4}\.\d{4,5})(?:v\d+)?", path)
+        if match:
+            return f"arxiv.org/abs/{match.group(1)}"
+    return None
+
+
+def canonical_url(url: str) -> str:
+    """A key under which equal links compare equal (scheme, ``www``, tracking, mobile hosts,
+    trailing slash, fragment and x.com/twitter.com spellings removed). Not a fetchable URL."""
+    text = (url or "").strip().rstrip(".,;:!?)）」』”'\"")
+    if not text:
+        return ""
+    parts = urlsplit(text if "://" in text else "https://" + text)
+    host = _host(parts.netloc)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=False)
+        if k.lower() not in _TRACKING_EXACT and not k.lower().startswith(_TRACKING_PREFIX)
+    ]
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    special = _special(host, path, query)
+    if special is not None:
+        return special
+    if path.endswith(("/index.html", "/index.htm", "/index.php")):
+        path = path.rsplit("/", 1)[0] + "/"
+    path = path.rstrip("/")
+    tail = "?" + urlencode(sorted(query)) if query else ""
+    return f"{host}{path}{tail}"
+
+
+def is_generic_link(canonical: str) -> bool:
+    """True for links that say nothing about an event: bare home pages and profile pages."""
+    if not canonical:
+        return True
+    host, _, path = canonical.partition("/")
+    if not path:
+        return True
+    if host == "x.com":
+        return "/status/" not in canonical
+    return host in {"t.co", "bit.ly", "linktr.ee"} and len(path) < 3
+
+
+@lru_cache(maxsize=1)
+def _converter() -> tuple[object, frozenset[str]]:
+    """The OpenCC t2s converter and the set of characters it changes (built once)."""
+    from opencc import OpenCC
+
+    conv = OpenCC("t2s")
+    changed = frozenset(
+        ch for ch in (chr(c) for c in range(0x4E00, 0xA000)) if conv.convert(ch) != ch
+    )
+    return conv, changed
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese → simplified (for matching only); other text unchanged.
+
+    OpenCC is only called when the text holds a character it would change, which keeps this
+    cheap for the common case of simplified Chinese or Latin text.
+    """
+    conv, changed = _converter()
+    if not text or changed.isdisjoint(text):
+        return text
+    return str(conv.convert(text))  # type: ignore[attr-defined]
+
+
+def clean_text(text: str) -> str:
+    """Text for matching: links removed, ``RT @x:`` prefix removed, spaces collapsed."""
+    text = _URL_RE.sub(" ", text or "")
+    text = re.sub(r"^RT @\w+:\s*", "", text.strip())
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def detect_lang(text: str, declared: str | None = None) -> str:
+    """``zh``, ``ja``, ``ko``, ``en`` or ``und`` by script share; a declared ``zh*``/``en``
+    tag from upstream wins when the script agrees."""
+    cjk = len(_CJK_RE.findall(text))
+    latin = len(_LATIN_RE.findall(text))
+    if _KANA_RE.search(text) and len(_KANA_RE.findall(text)) >= 3:
+        return "ja"
+    if len(_HANGUL_RE.findall(text)) >= 3:
+        return "ko"
+    if cjk and cjk * 4 >= latin * 0.5:
+        return "zh"
+    if latin:
+        return "en"
+    if declared:
+        return declared.split("-")[0].lower()
+    return "und"
