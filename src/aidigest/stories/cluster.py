@@ -24,22 +24,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from aidigest.stories.entities import Entities, family
+from aidigest.stories.entities import COMMON_NAMES, Entities, family
 from aidigest.stories.features import BANDS, ROWS, Features, jaccard, minhash_signatures
 
-__all__ = ["Group", "cluster"]
+__all__ = ["COMMON_NAMES", "Group", "cluster", "conflict", "specific"]
 
 BIG_BUCKET = 30  # above this, a bucket links neighbours only, not all pairs
 NAME_BUCKET = 25  # names shared by more posts than this are not used for blocking
 DUP_JACCARD = 0.5
 EMB_STRONG = 0.93
 EMB_SUPPORT = 0.87
-# Names of big companies: shared alone they say little about which event a post is about.
-COMMON_NAMES = frozenset(
-    {"openai", "google", "anthropic", "meta", "microsoft", "nvidia", "apple", "amazon", "alibaba",
-     "bytedance", "tencent", "baidu", "xai", "deepseek", "qwen", "gemini", "claude", "chatgpt",
-     "gpt", "huggingface", "github", "aws", "deepmind", "musk", "altman"}
-)
 
 
 @dataclass
@@ -66,6 +60,8 @@ class _Components:
         self.parent = list(range(len(feats)))
         self.size = [1] * len(feats)
         self.strong: list[Counter[str]] = [Counter(f.ents.strong) for f in feats]
+        self.primary: list[Counter[str]] = [Counter(f.ents.primary) for f in feats]
+        self.specific: list[Counter[str]] = [Counter(specific(f.ents)) for f in feats]
         self.reasons: dict[int, list[str]] = defaultdict(list)
 
     def find(self, i: int) -> int:
@@ -74,9 +70,20 @@ class _Components:
             i = self.parent[i]
         return i
 
-    def core(self, root: int) -> frozenset[str]:
-        need = max(1, math.ceil(self.size[root] / 3))
-        return frozenset(e for e, n in self.strong[root].items() if n >= need)
+    def core(self, root: int, counts: list[Counter[str]] | None = None, share: int = 3
+             ) -> frozenset[str]:
+        """Entities present in at least 1/``share`` of the component's posts."""
+        need = max(1, math.ceil(self.size[root] / share))
+        return frozenset(e for e, n in (counts or self.strong)[root].items() if n >= need)
+
+    def compatible(self, ra: int, rb: int) -> bool:
+        """No conflicting core entities, and each side's subject is named by the other."""
+        if conflict(self.core(ra), self.core(rb)):
+            return False
+        pa, pb = self.core(ra, self.primary), self.core(rb, self.primary)
+        if not pa or not pb:
+            return True
+        return bool(pa & self.core(rb, self.specific, 4)) and bool(pb & self.core(ra, self.specific, 4))
 
     def union(self, a: int, b: int, reason: str) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -87,9 +94,16 @@ class _Components:
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
         self.strong[ra].update(self.strong[rb])
+        self.primary[ra].update(self.primary[rb])
+        self.specific[ra].update(self.specific[rb])
         self.reasons[ra].extend(self.reasons.pop(rb, []))
         if reason:
             self.reasons[ra].append(reason)
+
+
+def specific(ents: Entities) -> frozenset[str]:
+    """Entities that name a particular thing: strong ones, phrases, uncommon names."""
+    return ents.strong | ents.phrases | (ents.names - COMMON_NAMES)
 
 
 def conflict(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -174,18 +188,40 @@ def _weights(feats: Sequence[Features], active: list[int]) -> dict[str, float]:
     return weights
 
 
+def _support(fa: Features, fb: Features, cos: float | None, text: float = 0.12) -> bool:
+    """Evidence beyond names: a shared figure, similar text, similar embeddings."""
+    if fa.ents.figures & fb.ents.figures:
+        return True
+    if cos is not None and cos >= EMB_SUPPORT:
+        return True
+    return jaccard(fa.shingles, fb.shingles) >= text
+
+
+def _entity_edge(fa: Features, fb: Features, cos: float | None) -> _Edge | None:
+    """Each post's subject is named by the other, backed by a shared specific entity."""
+    a, b = fa.ents, fb.ents
+    spec_a, spec_b = specific(a), specific(b)
+    if not (a.primary & spec_b and b.primary & spec_a):
+        return None
+    shared = sorted(spec_a & spec_b, key=lambda e: (-len(e), e))
+    strong = [e for e in shared if e in a.strong or e in b.strong]
+    same_subject = 0.5 if a.primary & b.primary else 0.0
+    if strong:
+        rank = -2.0 - same_subject - 0.1 * min(len(strong), 5)
+        return _Edge(rank, 0, 0, "entity", f"shares {strong[0]}")
+    if len(shared) >= 2 or _support(fa, fb, cos, 0.08):
+        rank = -1.5 - same_subject - 0.1 * min(len(shared), 5)
+        return _Edge(rank, 0, 0, "entity", f"shares {shared[0]}")
+    return None
+
+
 def _names_edge(
     fa: Features, fb: Features, weights: Mapping[str, float], cos: float | None
 ) -> _Edge | None:
     a, b = fa.ents, fb.ents
     shared = sorted((a.names | a.phrases) & (b.names | b.phrases))
     score = sum(weights.get(n, 1.0) for n in shared)
-    if len(shared) < 2 or score < 1.6:
-        return None
-    figures = a.figures & b.figures
-    text = jaccard(fa.shingles, fb.shingles)
-    support = bool(figures) or text >= 0.12 or (cos is not None and cos >= EMB_SUPPORT)
-    if not support:
+    if len(shared) < 3 or score < 1.6 or not _support(fa, fb, cos):
         return None
     return _Edge(-1.0 - min(score, 5) / 10, 0, 0, "names", "shares " + ", ".join(shared[:3]))
 
@@ -203,9 +239,12 @@ def _edge(
     names_disjoint = _disjoint(a, b)
     if not names_disjoint and jaccard(fa.shingles, fb.shingles) >= DUP_JACCARD:
         return _Edge(-2.5, 0, 0, "text", "near-duplicate text")
-    lead = sorted((a.strong & b.strong) & (a.lead | b.lead), key=lambda e: (-len(e), e))
-    if lead:
-        return _Edge(-2.0 - 0.1 * min(len(lead), 5), 0, 0, "entity", f"shares {lead[0]}")
+    edge = _entity_edge(fa, fb, cos)
+    if edge is not None:
+        return edge
+    figures = sorted(a.figures & b.figures)
+    if len(figures) >= 2 and (a.names | a.phrases) & (b.names | b.phrases) and not names_disjoint:
+        return _Edge(-1.4, 0, 0, "figures", "same figures " + ", ".join(figures[:3]))
     if cos is not None and cos >= EMB_STRONG and not names_disjoint and (a.names & b.names):
         return _Edge(-1.2, 0, 0, "embedding", f"embedding similarity {cos:.2f}")
     return _names_edge(fa, fb, weights, cos)
@@ -242,7 +281,7 @@ def cluster(
     }
     for edge in _edges(feats, active, vectors):
         ra, rb = comps.find(edge.a), comps.find(edge.b)
-        if ra == rb or conflict(comps.core(ra), comps.core(rb)):
+        if ra == rb or not comps.compatible(ra, rb):
             continue
         pa, pb = feats[edge.a].post, feats[edge.b].post
         comps.union(ra, rb, f"{edge.detail} (@{pa.author.handle} / @{pb.author.handle})")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["ALIASES", "Entities", "extract", "family", "key"]
+__all__ = ["ALIASES", "COMMON_NAMES", "Entities", "extract", "family", "key"]
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -29,7 +30,8 @@ ALIASES: dict[str, str] = {
     "黄仁勋": "jensenhuang", "小米": "xiaomi", "华为": "huawei", "昇腾": "ascend", "英特尔": "intel",
     "甲骨文": "oracle", "软银": "softbank", "扎克伯格": "zuckerberg", "杨立昆": "lecun",
     "李飞飞": "feifeili", "吴恩达": "andrewng", "卡帕西": "karpathy", "苏茨克维": "sutskever",
-    "华尔街日报": "wsj", "彭博": "bloomberg", "路透": "reuters", "台积电": "tsmc", "三星": "samsung",
+    "华尔街日报": "wsj", "伊利亚": "sutskever", "ilya": "sutskever", "安卓": "android",
+    "柯林斯": "collins", "彭博": "bloomberg", "路透": "reuters", "台积电": "tsmc", "三星": "samsung",
     "稀宇": "minimax", "阶跃星辰": "stepfun", "商汤": "sensetime", "美团": "meituan",
     "京东": "jd", "蚂蚁": "antgroup", "元宝": "yuanbao", "即梦": "jimeng", "谷歌大脑": "googlebrain",
     "哈萨比斯": "hassabis", "皮查伊": "pichai", "纳德拉": "nadella", "英伟达黄仁勋": "jensenhuang",
@@ -53,12 +55,20 @@ STOP: frozenset[str] = _words(
     one two three first last next day week month year hours minutes video image images paper
     research team people world everyone someone company startup data code coding chat search
     benchmark benchmarks sota tokens token parameters weights demo blog post link github twitter
-    x com www http https html pdf ai's it's we're i'm you're don't isn't here's that's let's
+    x com www http https html pdf javascript typescript python rust java css sql json cli ide
+    transformer transformers llama.cpp ai's it's we're i'm you're don't isn't here's that's let's
     monday tuesday wednesday thursday friday saturday sunday january february march april june
     july august september october november december jan feb mar apr jun jul aug sep sept oct nov
     dec q1 q2 q3 q4 vs via ps note update edit like love thanks thank congrats congratulations
     good better best bad fast faster cheaper available rolling out coming soon live support
     """
+)
+
+# Names of big companies and families: shared alone they say little about which event.
+COMMON_NAMES: frozenset[str] = _words(
+    """openai google anthropic meta microsoft nvidia apple amazon alibaba bytedance tencent baidu
+    xai deepseek qwen gemini claude chatgpt gpt huggingface github aws deepmind musk altman
+    sam elon"""
 )
 
 # Names known to be names even at the start of a sentence.
@@ -84,10 +94,16 @@ _TITLE_RE = re.compile(r"《([^《》]{1,30})》|「([^「」]{2,20})」")
 _MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,30})")
 _HASHTAG_RE = re.compile(r"(?<![\w#])#(\w[\w\u4e00-\u9fff]{1,40})")
 _FIGURE_RE = re.compile(
-    r"(?<![A-Za-z0-9.])[$￥¥]?\d+(?:[.,]\d+)*\s?(?:%|x|倍|亿|万|千|百万|美元|元|b|m|k|bn|tb|gb|种|个|人|名|"
-    r"billion|million|thousand)?(?![A-Za-z0-9.])",
+    r"(?<![A-Za-z0-9.])[$￥¥]?(\d+(?:[.,]\d+)*)\s?(%|x|倍|万亿|亿|万|千|百万|美元|元|bn|b|m|k|t|"
+    r"trillion|billion|million|thousand|种|个|人|名|分)?(?![A-Za-z0-9.])",
     re.IGNORECASE,
 )
+_SCALE = {"万亿": 1e12, "trillion": 1e12, "t": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3,
+          "百万": 1e6, "bn": 1e9, "b": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6,
+          "k": 1e3, "thousand": 1e3}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+PRIMARY_SPAN = 16  # characters after the first specific mention that still belong to it
+_ALIAS_VERSION = re.compile(r"\s?(v?\d+(?:\.\d+)*|[a-z]\d+)(?![A-Za-z0-9.])", re.IGNORECASE)
 _VERSION_ONLY = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$")
 _BARE_INT = re.compile(r"^\d+$")
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bmkt]$")
@@ -97,12 +113,12 @@ _SIZE = re.compile(r"^\d+(?:\.\d+)?[bmkt]$")
 class Entities:
     """Entity keys of one text, by kind. ``strong`` names a specific thing (a versioned
     product, a 《title》); ``names`` are plain names (companies, people, products without a
-    version); ``lead`` are the strong keys mentioned first (usually the subject); ``phrases``
+    version); ``primary`` are the specific keys mentioned first, near the start (the subject); ``phrases``
     are multi-word names (``nanobananapro``); ``versions`` are bare versions and sizes
     (``v3.2``, ``8b``)."""
 
     strong: frozenset[str] = frozenset()
-    lead: frozenset[str] = frozenset()
+    primary: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     phrases: frozenset[str] = frozenset()
     versions: frozenset[str] = frozenset()
@@ -139,6 +155,7 @@ def _is_name(token: str, sentence_start: bool, in_cjk: bool, before_name: bool) 
     return token[0].isupper() and (not sentence_start or before_name)
 
 
+Bucket = dict[str, Any]
 Token = tuple[str, bool, bool, int]  # text, sentence start, inside CJK, offset
 
 
@@ -147,10 +164,11 @@ def _latin_runs(text: str) -> list[list[Token]]:
     runs: list[list[Token]] = []
     last_end = -10
     for match in _LATIN_TOKEN.finditer(text):
-        token, start = match.group(0).rstrip(".'’"), match.start()
+        token, start = re.sub(r"['’]s$", "", match.group(0)).rstrip(".'’"), match.start()
         before = text[max(0, start - 2) : start]
         sentence_start = start == 0 or bool(re.search(r"[.!?:\n。！？：]\s*$", before))
         in_cjk = bool(re.search(r"[\u4e00-\u9fff]", text[max(0, start - 1) : match.end() + 1]))
+        sentence_start = sentence_start and len(re.findall(rf"\b{re.escape(token)}\b", text)) < 2
         entry = (token, sentence_start, in_cjk, start)
         if runs and _JOIN_GAP.match(text[last_end:start]):
             runs[-1].append(entry)
@@ -160,24 +178,29 @@ def _latin_runs(text: str) -> list[list[Token]]:
     return runs
 
 
-def _classify(token: str, bucket: dict[str, set[str]]) -> None:
+def _add(bucket: Bucket, kind: str, k: str, offset: int) -> None:
+    bucket[kind].add(k)
+    bucket["pos"].setdefault(k, offset)  # type: ignore[union-attr]
+
+
+def _classify(token: str, bucket: Bucket, offset: int) -> None:
     k = key(token)
     if not k or k in STOP or _BARE_INT.match(k):
         return
     if k[0] == "v" and _VERSION_ONLY.match(k):
-        bucket["strong"].add(k)
+        _add(bucket, "strong", k, offset)
     elif _SIZE.match(k) or _VERSION_ONLY.match(k):
         bucket["versions"].add(k)
     elif any(c.isdigit() for c in k):
-        bucket["strong"].add(k)
+        _add(bucket, "strong", k, offset)
         parts = [key(p) for p in re.split(r"[-_]", token) if key(p)]
         for part in parts if len(parts) > 1 else ():
-            _classify(part, bucket)
+            _classify(part, bucket, offset)
     else:
-        bucket["names"].add(k)
+        _add(bucket, "names", k, offset)
 
 
-def _compound(names: list[tuple[str, bool]], j: int, bucket: dict[str, set[str]]) -> None:
+def _compound(names: list[tuple[str, bool]], j: int, bucket: Bucket, offset: int) -> None:
     """Compounds ending in the version at ``j``: ``Claude Opus 4.5`` → ``opus4.5``,
     ``claudeopus4.5``; ``Gemini 3 Deep Think`` → ``gemini3``, ``gemini3deepthink``."""
     keys = [key(tok) for tok, _ in names]
@@ -190,82 +213,106 @@ def _compound(names: list[tuple[str, bool]], j: int, bucket: dict[str, set[str]]
         if not (ok or key(tok) in VARIANTS) or _VERSION_ONLY.match(key(tok)):
             break
         tail_keys.append(key(tok))
-    bucket["strong"].add(head + k)
+    _add(bucket, "strong", head + k, offset)
     for end in range(1, len(tail_keys) + 1):
-        bucket["strong"].add(head + k + "".join(tail_keys[:end]))
+        _add(bucket, "strong", head + k + "".join(tail_keys[:end]), offset)
     if j >= 2 and names[j - 2][1]:
-        bucket["strong"].add(keys[j - 2] + head + k + "".join(tail_keys))
+        _add(bucket, "strong", keys[j - 2] + head + k + "".join(tail_keys), offset)
 
 
-def _run_entities(run: list[Token], bucket: dict[str, set[str]], lead: dict[int, set[str]]) -> None:
-    """Names, versions and compounds of one run; ``lead`` gets the strong keys of the first
-    token that yields any, by offset."""
+def _run_entities(run: list[Token], bucket: Bucket) -> None:
+    """Names, versions, compounds and phrases of one run, with their offsets."""
     names = []
     for i, (tok, start, cjk, _) in enumerate(run):
         nxt = run[i + 1][0] if i + 1 < len(run) else ""
         before = bool(nxt) and (nxt[0].isdigit() or nxt[0].isupper()) and key(nxt) not in STOP
         names.append((tok, _is_name(tok, start, cjk, before)))
     for j, (tok, ok) in enumerate(names):
-        seen = set(bucket["strong"])
         if ok:
-            _classify(tok, bucket)
-        _compound(names, j, bucket)
-        if bucket["strong"] - seen and not lead:
-            lead[run[j][3]] = bucket["strong"] - seen
-    _phrases(names, bucket)
+            _classify(tok, bucket, run[j][3])
+        _compound(names, j, bucket, run[j - 1][3] if j else run[j][3])
+    _phrases(names, [t[3] for t in run], bucket)
 
 
-def _phrases(names: list[tuple[str, bool]], bucket: dict[str, set[str]]) -> None:
+def _phrases(names: list[tuple[str, bool]], offsets: list[int], bucket: Bucket) -> None:
     """Multi-word names without a version (``Nano Banana Pro`` → ``nanobananapro``)."""
     current: list[str] = []
-    for tok, ok in [*names, ("", False)]:
+    for i, (tok, ok) in enumerate([*names, ("", False)]):
         k = key(tok)
         if (ok or (current and k in VARIANTS)) and not _VERSION_ONLY.match(k):
             current.append(k)
             continue
         if len(current) >= 2:
-            bucket["phrases"].add("".join(current))
+            _add(bucket, "phrases", "".join(current), offsets[i - len(current)])
         current = []
 
 
-def _figures(text: str, bucket: dict[str, set[str]]) -> frozenset[str]:
-    """Numbers with a unit, or of two digits or more, that are not part of a version."""
+def _figure(number: str, unit: str) -> str | None:
+    """A figure in one spelling across languages: ``$57.0B`` = ``570亿美元`` → ``5.7e10``."""
+    try:
+        value = float(number.replace(",", ""))
+    except ValueError:
+        return None
+    unit = unit.lower()
+    if unit in ("%", "x", "倍"):
+        return f"{value:g}{'%' if unit == '%' else 'x'}"
+    value *= _SCALE.get(unit, 1.0)
+    if value < 10 or (1900 <= value <= 2100 and not unit):
+        return None
+    return f"{value:.3g}"
+
+
+def _figures(text: str, bucket: Bucket) -> frozenset[str]:
+    """Numbers with a unit or of two digits or more (not years, not part of a version)."""
     found = set()
     for match in _FIGURE_RE.finditer(text):
-        fig = re.sub(r"[\s,$￥¥]", "", match.group(0).lower())
-        digits = sum(c.isdigit() for c in fig)
-        if fig.isdigit() and digits < 2:
-            continue
-        if fig in bucket["versions"] or any(s.endswith(fig) for s in bucket["strong"]):
-            continue
-        if digits and not re.fullmatch(r"\d\.\d", fig):
+        number, unit = match.group(1), match.group(2) or ""
+        fig = _figure(number, unit)
+        if fig and not any(s.endswith(number) for s in bucket["strong"]):
             found.add(fig)
     return frozenset(found)
 
 
+def _primary(text: str, bucket: Bucket) -> frozenset[str]:
+    """The specific entities mentioned first, if early enough to be the subject."""
+    pos: dict[str, int] = bucket["pos"]  # type: ignore[assignment]
+    specific = {k: o for k, o in pos.items() if k not in COMMON_NAMES and k not in bucket["versions"]}
+    if not specific:
+        return frozenset()
+    first = min(specific.values())
+    if first > max(40, len(text) // 3):
+        return frozenset()
+    return frozenset(k for k, o in specific.items() if _span(text[first:o]) <= PRIMARY_SPAN)
+
+
+def _span(gap: str) -> int:
+    """Width of a stretch of text in Latin characters (a CJK character counts two)."""
+    return len(gap) + len(_CJK.findall(gap))
+
+
 def extract(text: str) -> Entities:
     """All entity keys of ``text`` (already simplified for matching)."""
-    bucket: dict[str, set[str]] = {
-        "strong": set(), "names": set(), "versions": set(), "phrases": set()
-    }
-    lead: dict[int, set[str]] = {}
+    bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
+                      "pos": {}}
     for run in _latin_runs(text):
-        _run_entities(run, bucket, lead)
+        _run_entities(run, bucket)
     for match in _ALIAS_RE.finditer(text):
-        bucket["names"].add(ALIASES[match.group(0).lower()])
+        name = ALIASES[match.group(0).lower()]
+        _add(bucket, "names", name, match.start())
+        version = _ALIAS_VERSION.match(text, match.end())
+        if version:
+            _add(bucket, "strong", name + key(version.group(1)), match.start())
     for match in _TITLE_RE.finditer(text):
         title = "《" + key(match.group(1) or match.group(2)) + "》"
         if len(title) > 2:
-            bucket["strong"].add(title)
-            lead.setdefault(match.start(), {title})
-    figures = _figures(text, bucket)
+            _add(bucket, "strong", title, match.start())
     return Entities(
         strong=frozenset(bucket["strong"]),
-        lead=frozenset(lead[min(lead)]) if lead else frozenset(),
+        primary=_primary(text, bucket),
         names=frozenset(bucket["names"] - bucket["strong"]),
         phrases=frozenset(bucket["phrases"] - bucket["strong"]),
         versions=frozenset(bucket["versions"]),
-        figures=figures,
+        figures=_figures(text, bucket),
         mentions=frozenset(m.lower() for m in _MENTION_RE.findall(text)),
         hashtags=frozenset(h.lower() for h in _HASHTAG_RE.findall(text)),
     )
