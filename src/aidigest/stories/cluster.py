@@ -221,7 +221,8 @@ def _names_edge(
     a, b = fa.ents, fb.ents
     shared = sorted((a.names | a.phrases) & (b.names | b.phrases))
     score = sum(weights.get(n, 1.0) for n in shared)
-    if len(shared) < 3 or score < 1.6 or not _support(fa, fb, cos):
+    named = len(shared) >= 4 and bool((a.phrases & b.phrases) - COMMON_NAMES)
+    if len(shared) < 3 or score < 1.2 or not (named or _support(fa, fb, cos)):
         return None
     return _Edge(-1.0 - min(score, 5) / 10, 0, 0, "names", "shares " + ", ".join(shared[:3]))
 

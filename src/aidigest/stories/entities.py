@@ -180,7 +180,7 @@ def _latin_runs(text: str) -> list[list[Token]]:
 
 def _add(bucket: Bucket, kind: str, k: str, offset: int) -> None:
     bucket[kind].add(k)
-    bucket["pos"].setdefault(k, offset)  # type: ignore[union-attr]
+    bucket["pos"].setdefault(k, offset)
 
 
 def _classify(token: str, bucket: Bucket, offset: int) -> None:
@@ -275,7 +275,7 @@ def _figures(text: str, bucket: Bucket) -> frozenset[str]:
 
 def _primary(text: str, bucket: Bucket) -> frozenset[str]:
     """The specific entities mentioned first, if early enough to be the subject."""
-    pos: dict[str, int] = bucket["pos"]  # type: ignore[assignment]
+    pos: dict[str, int] = bucket["pos"]
     specific = {k: o for k, o in pos.items() if k not in COMMON_NAMES and k not in bucket["versions"]}
     if not specific:
         return frozenset()
@@ -303,8 +303,9 @@ def extract(text: str) -> Entities:
         if version:
             _add(bucket, "strong", name + key(version.group(1)), match.start())
     for match in _TITLE_RE.finditer(text):
-        title = "《" + key(match.group(1) or match.group(2)) + "》"
-        if len(title) > 2:
+        inner = match.group(1) or match.group(2)
+        title = "《" + key(inner) + "》"
+        if len(title) > 2 and inner.lower() not in ALIASES:
             _add(bucket, "strong", title, match.start())
     return Entities(
         strong=frozenset(bucket["strong"]),

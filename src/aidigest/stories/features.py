@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -35,6 +35,11 @@ _B = _rng.integers(0, 2**32 - 1, size=BANDS * ROWS, dtype=np.uint64)
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'，。、）]+")
 _STRIP = re.compile(r"[\W_]+", re.UNICODE)
 _EMPTY = np.zeros(0, dtype=np.uint32)
+NEWS_SITES = {
+    "wsj.com": "wsj", "bloomberg.com": "bloomberg", "reuters.com": "reuters",
+    "theinformation.com": "information", "nytimes.com": "nytimes", "ft.com": "ft",
+    "theverge.com": "verge", "techcrunch.com": "techcrunch", "cnbc.com": "cnbc",
+}
 
 
 @dataclass(frozen=True)
@@ -68,16 +73,24 @@ def _shingles(text: str) -> np.ndarray:
     return np.unique(np.asarray(hashes, dtype=np.uint32))
 
 
+def _with_sources(ents: Entities, links: tuple[str, ...]) -> Entities:
+    """Add the publication named by a linked news site (``wsj.com`` → ``wsj``) as a name."""
+    hosts = {link.split("/", 1)[0] for link in links}
+    found = {NEWS_SITES[h] for h in hosts if h in NEWS_SITES} - ents.names
+    return replace(ents, names=ents.names | found) if found else ents
+
+
 def featurize(post: Post) -> Features:
     """The matching features of one post."""
     simplified = to_simplified(post.text or "")
     text = clean_text(simplified)
+    links = _links(post, simplified)
     return Features(
         post=post,
         lang=detect_lang(text, post.lang),
         text=text,
-        links=_links(post, simplified),
-        ents=extract(text),
+        links=links,
+        ents=_with_sources(extract(text), links),
         shingles=_shingles(text),
     )
 

@@ -2,7 +2,7 @@
 
 score = source_weight × (engagement + authors + recency + content) × novelty, where
 
-- engagement: log2(1 + best ratio of a post's engagement to its author's usual level),
+- engagement: log2(1 + sum over posts of engagement / the author's usual level), at most 5,
 - authors: 1.5 × log2(distinct authors), reposts by other accounts included,
 - recency: 1 for a post at the window's end, 0 at its start (newest in-window post),
 - content: up to 0.5 for an informative representative (length, named things),
@@ -79,14 +79,17 @@ def self_baseline(post: Post, ctx: Context) -> float:
 
 
 def _engagement(members: Sequence[Features], ctx: Context) -> tuple[float, str]:
-    best, who = 0.0, ""
+    """log2(1 + summed engagement ratios of the original posts); the reason names the best."""
+    best, who, total = 0.0, "", 0.0
     for f in members:
         if f.post.is_repost:
             continue
         ratio = f.post.metrics.engagement / max(self_baseline(f.post, ctx), 1.0)
+        total += ratio
         if ratio > best:
             best, who = ratio, f.post.author.handle
-    return min(4.0, math.log2(1 + best)), (f"engagement {best:.1f}x @{who}'s usual" if who else "")
+    reason = f"engagement {best:.1f}x @{who}'s usual" if who else ""
+    return min(5.0, math.log2(1 + total)), reason
 
 
 def _recency(members: Sequence[Features], ctx: Context) -> float:

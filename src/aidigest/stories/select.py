@@ -19,7 +19,7 @@ __all__ = ["select_stories", "topic_keys"]
 def topic_keys(story: Story) -> frozenset[str]:
     """The specific things a story is about: strong entities of its representative."""
     ents = extract(clean_text(to_simplified(story.representative.text)))
-    return ents.lead or ents.strong
+    return ents.primary or ents.strong
 
 
 def _pick(
