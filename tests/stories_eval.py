@@ -46,3 +46,25 @@ def bcubed(predicted: Mapping[str, str], gold: Mapping[str, str]) -> tuple[float
 
 def labels_of(stories: Iterable[Story]) -> dict[str, str]:
     return {p.id: story.id for story in stories for p in story.posts}
+
+
+def make_post(pid: str, handle: str, text: str, when: str, likes: int = 100, **extra: object) -> Post:
+    """A post for hand-written test windows (``when`` is ISO 8601 UTC)."""
+    source = str(extra.pop("source", "test"))
+    data = {"id": pid, "url": f"https://x.com/{handle}/status/{pid}", "author": {"handle": handle},
+            "created_at": when, "text": text, "metrics": {"likes": likes}, **extra}
+    return post_from_dict(data, source=source)
+
+
+def history_of(slot_key: str, stories: Iterable[Story]) -> list[dict[str, object]]:
+    """Digest items as the store returns them, for stories that were published."""
+    from aidigest.stories.entities import extract
+
+    items: list[dict[str, object]] = []
+    for story in stories:
+        rep = story.representative
+        ents = extract(rep.text)
+        items.append({"slot": slot_key, "story_id": story.id, "post_id": rep.id,
+                      "post_ids": story.post_ids, "title": rep.text[:40], "summary": rep.text,
+                      "key_terms": sorted(ents.strong | ents.phrases), "url": rep.url})
+    return items

@@ -17,9 +17,9 @@ __all__ = ["select_stories", "topic_keys"]
 
 
 def topic_keys(story: Story) -> frozenset[str]:
-    """The specific things a story is about: strong entities of its representative."""
+    """What a story is about: the subject of its representative (versioned names first)."""
     ents = extract(clean_text(to_simplified(story.representative.text)))
-    return ents.primary or ents.strong
+    return (ents.primary & ents.strong) or ents.primary
 
 
 def _pick(
@@ -46,14 +46,15 @@ def _pick(
 def select_stories(
     stories: Sequence[Story], items_min: int = 8, items_max: int = 12, per_author_cap: int = 3
 ) -> list[Story]:
-    """The final ordered selection (best first), never a filtered story. Up to ``items_max``
-    under both constraints; the topic rule, then the author cap, give way only to reach it."""
+    """The final ordered selection (best first), never a filtered story: up to ``items_max``
+    under both constraints; the topic rule gives way to reach ``items_max``, the author cap
+    only to reach ``items_min``."""
     ranked = sorted((s for s in stories if not s.filtered), key=lambda s: (-s.score, s.id))
     chosen: list[Story] = []
     _pick(ranked, chosen, items_max, per_author_cap, diverse=True)
     if len(chosen) < items_max:
         _pick(ranked, chosen, items_max, per_author_cap, diverse=False)
-    if len(chosen) < max(items_min, 0):
-        _pick(ranked, chosen, items_max, None, diverse=False)
+    if len(chosen) < items_min:
+        _pick(ranked, chosen, items_min, None, diverse=False)
     order = {s.id: i for i, s in enumerate(ranked)}
     return sorted(chosen, key=lambda s: order[s.id])
