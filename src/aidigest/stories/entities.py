@@ -10,7 +10,9 @@ is distinctive in a window (that needs document frequencies, see :mod:`.features
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["ALIASES", "COMMON_NAMES", "Entities", "extract", "family", "key"]
@@ -101,6 +103,10 @@ _FIGURE_RE = re.compile(
 _SCALE = {"万亿": 1e12, "trillion": 1e12, "t": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3,
           "百万": 1e6, "bn": 1e9, "b": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6,
           "k": 1e3, "thousand": 1e3}
+_KEY_DROP = re.compile(r"[\s\-_'’]")
+_POSSESSIVE = re.compile(r"['’]s$")
+_SENTENCE_END = re.compile(r"[.!?:\n。！？：]\s*$")
+_PART_SPLIT = re.compile(r"[-_]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 PRIMARY_SPAN = 16  # characters after the first specific mention that still belong to it
 _ALIAS_VERSION = re.compile(r"\s?(v?\d+(?:\.\d+)*|[a-z]\d+)(?![A-Za-z0-9.])", re.IGNORECASE)
@@ -131,9 +137,10 @@ class Entities:
         return self.strong | self.names | self.phrases | self.versions
 
 
+@lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """The comparison key of a name: lowercase without spaces, hyphens, underscores."""
-    return re.sub(r"[\s\-_'’]", "", text.lower()).strip(".")
+    return _KEY_DROP.sub("", text.lower()).strip(".")
 
 
 def family(entity_key: str) -> str:
@@ -163,12 +170,14 @@ def _latin_runs(text: str) -> list[list[Token]]:
     """Runs of adjacent Latin tokens (joined by one space or hyphen)."""
     runs: list[list[Token]] = []
     last_end = -10
-    for match in _LATIN_TOKEN.finditer(text):
-        token, start = re.sub(r"['’]s$", "", match.group(0)).rstrip(".'’"), match.start()
+    matches = list(_LATIN_TOKEN.finditer(text))
+    counts = Counter(m.group(0) for m in matches)
+    for match in matches:
+        token, start = _POSSESSIVE.sub("", match.group(0)).rstrip(".'’"), match.start()
         before = text[max(0, start - 2) : start]
-        sentence_start = start == 0 or bool(re.search(r"[.!?:\n。！？：]\s*$", before))
-        in_cjk = bool(re.search(r"[\u4e00-\u9fff]", text[max(0, start - 1) : match.end() + 1]))
-        sentence_start = sentence_start and len(re.findall(rf"\b{re.escape(token)}\b", text)) < 2
+        sentence_start = start == 0 or bool(_SENTENCE_END.search(before))
+        in_cjk = bool(_CJK.search(text[max(0, start - 1) : match.end() + 1]))
+        sentence_start = sentence_start and counts[match.group(0)] < 2
         entry = (token, sentence_start, in_cjk, start)
         if runs and _JOIN_GAP.match(text[last_end:start]):
             runs[-1].append(entry)
@@ -193,17 +202,18 @@ def _classify(token: str, bucket: Bucket, offset: int) -> None:
         bucket["versions"].add(k)
     elif any(c.isdigit() for c in k):
         _add(bucket, "strong", k, offset)
-        parts = [key(p) for p in re.split(r"[-_]", token) if key(p)]
+        parts = [key(p) for p in _PART_SPLIT.split(token) if key(p)]
         for part in parts if len(parts) > 1 else ():
             _classify(part, bucket, offset)
     else:
         _add(bucket, "names", k, offset)
 
 
-def _compound(names: list[tuple[str, bool]], j: int, bucket: Bucket, offset: int) -> None:
+def _compound(
+    names: list[tuple[str, bool]], keys: list[str], j: int, bucket: Bucket, offset: int
+) -> None:
     """Compounds ending in the version at ``j``: ``Claude Opus 4.5`` → ``opus4.5``,
     ``claudeopus4.5``; ``Gemini 3 Deep Think`` → ``gemini3``, ``gemini3deepthink``."""
-    keys = [key(tok) for tok, _ in names]
     k = keys[j]
     if not _VERSION_ONLY.match(k) or j == 0 or not names[j - 1][1]:
         return
@@ -227,10 +237,11 @@ def _run_entities(run: list[Token], bucket: Bucket) -> None:
         nxt = run[i + 1][0] if i + 1 < len(run) else ""
         before = bool(nxt) and (nxt[0].isdigit() or nxt[0].isupper()) and key(nxt) not in STOP
         names.append((tok, _is_name(tok, start, cjk, before)))
+    keys = [key(tok) for tok, _ in names]
     for j, (tok, ok) in enumerate(names):
         if ok:
             _classify(tok, bucket, run[j][3])
-        _compound(names, j, bucket, run[j - 1][3] if j else run[j][3])
+        _compound(names, keys, j, bucket, run[j - 1][3] if j else run[j][3])
     _phrases(names, [t[3] for t in run], bucket)
 
 

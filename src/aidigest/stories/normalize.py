@@ -27,6 +27,7 @@ _X_HOSTS = frozenset(
 )
 _HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
 _X_STATUS = re.compile(r"^/(?:[^/]+|i(?:/web)?)/status(?:es)?/(\d+)")
+_TRAIL = re.compile(r"[\s/.,;:!?)）」』”'\"]+$")
 _URL_RE = re.compile(r"https?://\S+")
 _SPACE_RE = re.compile(r"\s+")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
@@ -66,7 +67,7 @@ def _special(host: str, path: str, query: list[tuple[str, str]]) -> str | None:
 def canonical_url(url: str) -> str:
     """A key under which equal links compare equal (scheme, ``www``, tracking, mobile hosts,
     trailing slash, fragment and x.com/twitter.com spellings removed). Not a fetchable URL."""
-    text = (url or "").strip().rstrip(".,;:!?)）」』”'\"")
+    text = _TRAIL.sub("", (url or "").strip())
     if not text:
         return ""
     parts = urlsplit(text if "://" in text else "https://" + text)
@@ -81,9 +82,9 @@ def canonical_url(url: str) -> str:
         return special
     if path.endswith(("/index.html", "/index.htm", "/index.php")):
         path = path.rsplit("/", 1)[0] + "/"
-    path = path.rstrip("/")
+    path = _TRAIL.sub("", path)
     tail = "?" + urlencode(sorted(query)) if query else ""
-    return f"{host}{path}{tail}"
+    return _TRAIL.sub("", f"{host}{path}{tail}")
 
 
 def is_generic_link(canonical: str) -> bool:
