@@ -18,7 +18,7 @@ import numpy as np
 
 from aidigest.config import StoriesSection
 from aidigest.models import Post, Slot, Story
-from aidigest.stories.cluster import cluster
+from aidigest.stories.cluster import group_posts
 from aidigest.stories.features import Features, featurize
 from aidigest.stories.novelty import prepare
 from aidigest.stories.rank import Context, fallback_baseline, make_story
@@ -74,7 +74,7 @@ def build_stories(
     feats = [featurize(p) for p in ordered]
     ctx = _context(ordered, slot, settings, history, baselines, source_weights)
     stories = []
-    for group in cluster(feats, embeddings):
+    for group in group_posts(feats, embeddings):
         members = [feats[i] for i in group.members]
         if not any(ctx.inside(f.post) for f in members):
             continue

@@ -65,11 +65,11 @@ def representative(members: Sequence[Features], ctx: Context) -> Features:
     informative and engaged; ties go to the earliest post."""
     originals = [f for f in members if not f.post.is_repost] or list(members)
 
-    def rank(f: Features) -> tuple[float, float, datetime, str]:
+    def rank(f: Features) -> tuple[float, datetime, str]:
         p = f.post
         base = (2.0 if ctx.inside(p) else 0.0) + (0.0 if p.quote_of or p.reply_to else 0.6)
         eng = math.log2(1 + p.metrics.engagement / max(self_baseline(p, ctx), 1.0))
-        return (-(base + _info(f) + 0.5 * eng), 0.0, p.created_at, p.id)
+        return (-(base + _info(f) + 0.5 * eng), p.created_at, p.id)
 
     return min(originals, key=rank)
 
