@@ -88,7 +88,7 @@ def init(directory: str, site: str | None, force: bool) -> None:
     data = resources.files("aidigest").joinpath("data")
     template = data.joinpath("aidigest.toml.template").read_text(encoding="utf-8")
     site_dir = site or "site"
-    cfg_file.write_text(template.replace("@SITE@", site_dir), encoding="utf-8")
+    cfg_file.write_text(template.replace("@SITE@", json.dumps(site_dir)), encoding="utf-8")
     sample = root / "sample_posts.jsonl"
     if not sample.exists():
         sample.write_text(
