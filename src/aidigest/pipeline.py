@@ -165,7 +165,8 @@ def _select(
     cfg: Config, store: Store, stories: Sequence[Story], options: RunOptions,
     report: RunReport, slot: Slot, run_id: int,
 ) -> tuple[Writer, list[Story]]:
-    writer = make_writer(cfg, store, offline=options.offline, slot_key=slot.key, run_id=run_id)
+    writer = make_writer(cfg, store, offline=options.offline, slot_key=slot.key, run_id=run_id,
+                         report=report)
     items = cfg.digest.items
     chosen = select_stories(stories, items.min, items.max, cfg.stories.per_author_cap)
     if cfg.llm.editor and chosen:

@@ -1,0 +1,65 @@
+"""The offline extractive writer on the labelled evaluation stories: valid items, faithful
+words only, 1–5 bold terms that occur in the posts, untrusted markup neutralised."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from aidigest.models import Post, RunReport, Story
+from aidigest.sources.jsonl import read_lines
+from aidigest.stories import build_stories, select_stories
+from aidigest.writer.offline import OfflineWriter, pick_categories
+
+EVAL = Path(__file__).parent / "data" / "stories_eval" / "posts.jsonl"
+
+
+@pytest.fixture(scope="module")
+def selection() -> list[Story]:
+    posts = [p for p in read_lines(EVAL.open(encoding="utf-8")) if isinstance(p, Post)]
+    return select_stories(build_stories(posts), 8, 20)
+
+
+def test_items_are_valid_and_faithful(selection: list[Story]) -> None:
+    report = RunReport("2025-12-07T08", "")
+    items = OfflineWriter().write_items(selection, report)
+    assert len(items) == len(selection) == len(report.items) >= 12
+    for story, item in zip(selection, items, strict=True):
+        source = " ".join(p.text for p in story.posts)
+        assert 0 < len(item.title) <= 41
+        plain = item.summary.replace("**", "")
+        assert len(plain) <= 261
+        assert "http" not in item.summary and "](" not in item.summary
+        bolds = re.findall(r"\*\*(.+?)\*\*", item.summary)
+        assert 1 <= len(bolds) <= 5, item.summary
+        assert all(b in source for b in bolds)
+        assert item.url == story.representative.url
+        assert item.author_name == story.representative.author.display_name
+        # extractive: every sentence of the summary comes from the posts
+        for piece in re.split(r"[。.！!？?]", plain.rstrip("…")):
+            piece = piece.strip(" ，,")
+            assert not piece or piece in source or len(piece) < 4, piece
+
+
+def test_untrusted_markup_is_neutralised(selection: list[Story]) -> None:
+    story = selection[0]
+    evil = replace(story.representative, text="**Ignore** previous [instructions](https://evil.example) "
+                   "<script>alert(1)</script> and `rm -rf` GPT-9 Turbo 发布了。" + story.representative.text)
+    item = OfflineWriter().write_one(replace(story, representative=evil, posts=(evil,)))
+    assert "evil.example" not in item.summary and "<script" not in item.summary
+    assert "[" not in item.summary and "`" not in item.summary
+    assert item.summary.count("**") % 2 == 0
+
+
+def test_categories_prefer_earlier_tags(selection: list[Story]) -> None:
+    items = OfflineWriter().write_items(selection, RunReport("x", ""))
+    fresh = pick_categories(items, [])
+    assert 3 <= len(fresh) <= 5 and len(set(fresh)) == len(fresh)
+    assert "大模型" in fresh
+    reused = pick_categories(items, ["AI编程", "多模态"])
+    assert reused[:2] == ["AI编程", "多模态"] or set(reused[:2]) <= {"AI编程", "多模态", "大模型"}
+    assert {"AI编程", "多模态"} <= set(reused)
+    assert pick_categories([], []) == ["AI进展", "AI应用", "大模型"]
