@@ -29,7 +29,7 @@ def test_items_are_valid_and_faithful(selection: list[Story]) -> None:
     assert len(items) == len(selection) == len(report.items) >= 12
     for story, item in zip(selection, items, strict=True):
         source = " ".join(p.text for p in story.posts)
-        assert 0 < len(item.title) <= 41
+        assert 0 < len(item.title) <= 73
         plain = item.summary.replace("**", "")
         assert len(plain) <= 261
         assert "http" not in item.summary and "](" not in item.summary

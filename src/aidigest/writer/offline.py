@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from aidigest.models import DigestItem, ItemReport, Post, RunReport, Story
 from aidigest.writer import text as tx
 
-TITLE_MAX = 40
+TITLE_MAX = 40  # Chinese headlines; an English one (offline keeps the language) may be longer
+TITLE_MAX_LATIN = 72
 SUMMARY_MIN, SUMMARY_MAX = 120, 260
 CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("大模型", ("模型", "model", "llm", "gpt", "qwen", "gemini", "claude", "deepseek", "参数")),
@@ -36,7 +37,8 @@ def _originals(story: Story) -> list[Post]:
 def headline(post: Post) -> str:
     """The leading sentence of the post, at most 40 characters."""
     first = next(iter(tx.sentences(post.text)), "") or tx.clean(post.text) or post.author.display_name
-    return tx.trim(first.rstrip("。.!！?？ "), TITLE_MAX)
+    limit = TITLE_MAX if tx.is_chinese(first) else TITLE_MAX_LATIN
+    return tx.trim(first.rstrip("。.!！?？ "), limit)
 
 
 def summary(story: Story) -> tuple[str, list[str]]:

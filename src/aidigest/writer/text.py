@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 
 URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 MENTION_LEAD = re.compile(r"^(?:RT\s+)?(?:@\w+[:：,，]?\s*)+")
-MARKUP = re.compile(r"[*_`\[\]<>|~]+|#(?!\d)")
+MARKUP = re.compile(r"[*`\[\]<>|~]+|#(?!\d)|(?<!\w)_+|_+(?!\w)")
 INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+|(?<=[a-zA-Z0-9)\"'])\.(?=\s|$)|$)")
 # Latin-script names: capitalised or camel-case words, versions (Qwen3-TTS, Rnj-1 8B, GPT-5.1).
