@@ -63,9 +63,11 @@ def run_command(
     print_report(report)
     if result.path:
         out.print(f"digest: {result.path}")
-    if result.built:
-        page = result.built / "posts" / (result.path.stem.lower() if result.path else "")
-        out.print(f"site: {result.built} (page: {page}/index.html)")
+    if result.path:
+        public = result.built or cfg.site_path / "public"
+        page = public / "posts" / result.path.stem.lower() / "index.html"
+        if page.exists():
+            out.print(f"page: {page}")
     if report.outcome in ("failed",):
         sys.exit(1)
 
