@@ -14,9 +14,9 @@ INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u2
 SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+|(?<=[a-zA-Z0-9)\"'])\.(?=\s|$)|$)")
 # Latin-script names: capitalised or camel-case words, versions (Qwen3-TTS, Rnj-1 8B, GPT-5.1).
 TERM = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*|[a-z]+[A-Z][A-Za-z0-9]*"
+    r"(?<![A-Za-z0-9_])(?:[A-Z][A-Za-z0-9_]*(?:[-.][A-Za-z0-9]+)*|[a-z]+[A-Z][A-Za-z0-9_]*"
     r"|[A-Za-z]+\d[A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
-    r"(?:\s(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*|\d+(?:\.\d+)?[BMK]?(?![\w.])))*"
+    r"(?:\s(?:[A-Z][A-Za-z0-9_]*(?:[-.][A-Za-z0-9]+)*|\d+(?:\.\d+)?[BMK]?(?![\w.])))*"
 )
 PLAIN_WORD = re.compile(r"^[A-Z][a-z]+$")
 CJK_QUOTED = re.compile(r"《[^》]{1,20}》")
