@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -18,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
 from aidigest.models import Digest, DigestItem
 
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_DROP = frozenset({"Cc", "Cf", "Cs", "Co"})
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>~]|(?<!\w)_|_(?!\w))")
 _AUTOLINK = re.compile(
     r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
@@ -27,7 +28,12 @@ _BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*")
 
 
 def _one_line(text: str) -> str:
-    text = _INVISIBLE.sub("", text)
+    """Whitespace collapsed; control, format (bidi, zero-width), surrogate and private-use
+    characters dropped, so neither YAML nor the reader sees them."""
+    text = "".join(
+        ch for ch in text
+        if ch in "\t\n\r" or (unicodedata.category(ch) not in _DROP and ch not in "\ufffe\uffff")
+    )
     return re.sub(r"\s+", " ", text).strip()
 
 
