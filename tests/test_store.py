@@ -81,3 +81,40 @@ def test_store_from_the_future_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="newer than this aidigest"):
         open_store(path)
+
+
+def test_locked_store_waits_then_reports(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    path = tmp_path / "a.db"
+    open_store(path).close()
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    with open_store(path, busy_timeout=0.3) as store:
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="locked by another process"):
+            store.upsert_posts([_post("1")])
+        assert time.monotonic() - started >= 0.25
+        threading.Timer(0.2, lambda: other.execute("COMMIT")).start()
+        store.busy_timeout = 5
+        store.conn.execute("PRAGMA busy_timeout = 5000")
+        assert store.upsert_posts([_post("1")]) == (1, 0)
+    other.close()
+
+
+def test_older_schema_is_migrated_keeping_data(tmp_path: Path) -> None:
+    from aidigest.store.migrate import migrate
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, target=1)
+    conn.execute("INSERT INTO authors VALUES ('dotey', '宝玉', 1, '2025-01-01T00:00:00+00:00')")
+    conn.execute("INSERT INTO posts (id, url, author_handle, created_at, text, first_seen_at, "
+                 "updated_at) VALUES ('1', 'https://x.com/dotey/status/1', 'dotey', "
+                 "'2025-12-06T21:00:00+00:00', 'old', 'x', 'x')")
+    conn.close()
+    with open_store(path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
+        (post,) = store.get_posts(["1"])
+        assert post.text == "old" and post.author.name == "宝玉"

@@ -23,30 +23,35 @@ from aidigest.timeutil import iso_utc, now_utc, parse_instant
 BUSY_TIMEOUT_MS = 15000
 
 
-def open_store(path: str | Path) -> Store:
-    """Open (creating and migrating as needed) the store at ``path``."""
-    return Store(Path(path))
+def open_store(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> Store:
+    """Open (creating and migrating as needed) the store at ``path``.
+
+    A writer waits up to ``busy_timeout`` seconds for another process's lock, then fails
+    with a StoreError saying the store is locked.
+    """
+    return Store(Path(path), busy_timeout)
 
 
 class Store:
     """One connection to the SQLite file. Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
         self.path = path
+        self.busy_timeout = busy_timeout
         if path != Path(":memory:"):
             path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.conn = sqlite3.connect(
-                str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+                str(path), timeout=busy_timeout, isolation_level=None
             )
             self.conn.row_factory = sqlite3.Row
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             migrate(self.conn)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(_explain(path, exc)) from exc
+            raise StoreError(_explain(path, exc, busy_timeout)) from exc
 
     # -- plumbing -----------------------------------------------------------------
     def close(self) -> None:
@@ -59,7 +64,7 @@ class Store:
         self.close()
 
     def _tx(self) -> _Transaction:
-        return _Transaction(self.conn, self.path)
+        return _Transaction(self.conn, self.path, self.busy_timeout)
 
     # -- posts --------------------------------------------------------------------
     def upsert_posts(self, posts: Iterable[Post]) -> tuple[int, int]:
@@ -363,14 +368,14 @@ class Store:
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), errors as StoreError."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
-        self.conn, self.path = conn, path
+    def __init__(self, conn: sqlite3.Connection, path: Path, timeout: float) -> None:
+        self.conn, self.path, self.timeout = conn, path, timeout
 
     def __enter__(self) -> None:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StoreError(_explain(self.path, exc)) from exc
+            raise StoreError(_explain(self.path, exc, self.timeout)) from exc
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None:
@@ -378,18 +383,18 @@ class _Transaction:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as err:
                 self.conn.execute("ROLLBACK")
-                raise StoreError(_explain(self.path, err)) from err
+                raise StoreError(_explain(self.path, err, self.timeout)) from err
         else:
             self.conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(_explain(self.path, exc)) from exc
+                raise StoreError(_explain(self.path, exc, self.timeout)) from exc
 
 
-def _explain(path: Path, exc: BaseException) -> str:
+def _explain(path: Path, exc: BaseException, timeout: float = BUSY_TIMEOUT_MS / 1000) -> str:
     text = str(exc)
     if "locked" in text or "busy" in text:
         return (f"the store {path} is locked by another process (waited "
-                f"{BUSY_TIMEOUT_MS // 1000}s); try again when it has finished")
+                f"{timeout:g}s); try again when it has finished")
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return (f"the store {path} is not a readable SQLite database ({text}); it was left "
                 "untouched: restore it from a backup, or move it aside to start a new one")
