@@ -32,6 +32,8 @@ def write_atomic(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` via a temporary file and rename: readers see the old file
     or the new one, never a partial one."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a run killed mid-write
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
