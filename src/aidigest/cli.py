@@ -237,6 +237,20 @@ def run(config_path: str | None, slot: str | None, offline: bool, dry_run: bool,
 
 
 @main.command()
+@config_option
+@click.option("--once", is_flag=True, help="Run the due and missed slots once, then exit.")
+@friendly
+def schedule(config_path: str | None, once: bool) -> None:
+    """Run every slot shortly after it closes; catch up missed slots; one instance only."""
+    from aidigest.scheduler import schedule as run_schedule
+
+    cfg = load_config(config_path)
+    err.print(f"schedule: slots every {cfg.digest.slot_hours}h in {cfg.digest.timezone}, "
+              f"{cfg.schedule.delay_minutes:g} min after each closes; Ctrl-C or SIGTERM stops")
+    run_schedule(cfg, lambda m: err.print(m, markup=False), once=once)
+
+
+@main.command()
 @click.argument("action", type=click.Choice(["list", "status"]), default="list")
 @config_option
 @friendly

@@ -1,0 +1,237 @@
+"""Run every slot shortly after it closes: the slot grid, catch-up and the single-instance lock.
+
+:func:`run_lock` is an exclusive, non-blocking ``flock`` on a file beside the store, taken by
+``aidigest run``/``digest`` and by every slot the scheduler runs, so two processes can never
+write the same slot at once. :class:`Scheduler` decides WHICH slots are due (pure, from an
+injected clock) and sleeps through an injected ``sleep``; it stops between slots on
+SIGTERM/SIGINT.
+
+Does NOT fetch, write or publish anything itself: each due slot is handed to a ``run_one``
+callable (by default :func:`aidigest.pipeline.run_slot` with fetching on).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+
+from aidigest.config import Config
+from aidigest.errors import AlreadyRunningError, StoreError
+from aidigest.slots import Slot, latest_finished
+from aidigest.store import Store, open_store
+from aidigest.timeutil import now_utc
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], None]
+RunOne = Callable[[Slot], str]
+#: Outcomes after which a slot is not run again by the scheduler.
+DONE_OUTCOMES = frozenset({"published", "published-with-errors", "empty", "skipped"})
+
+
+def lock_path(cfg: Config) -> Path:
+    """The lock file beside the store: ``aidigest.db`` → ``aidigest.db.lock``."""
+    store = cfg.store_path
+    return store.with_name(store.name + ".lock")
+
+
+@contextmanager
+def run_lock(cfg: Config) -> Iterator[Path]:
+    """Hold the store's run lock for the ``with`` block; AlreadyRunningError if another process
+    holds it. The lock is released when the process ends, however it ends."""
+    path = lock_path(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise StoreError(f"cannot lock {path}: {exc.strerror}") from exc
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise AlreadyRunningError(
+                f"aidigest is already running (pid {holder}) for the store {cfg.store_path}; "
+                f"wait for it to finish (lock file: {path})"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            yield path
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def due_at(slot: Slot, delay_minutes: float) -> datetime:
+    """When ``slot`` should run: its end plus the delay that lets late posts arrive."""
+    return slot.end + timedelta(minutes=delay_minutes)
+
+
+def latest_due(now: datetime, cfg: Config) -> Slot:
+    """The newest slot whose due time is at or before ``now``."""
+    delay = timedelta(minutes=cfg.schedule.delay_minutes)
+    return latest_finished(now - delay, cfg.digest.timezone, cfg.digest.slot_hours)
+
+
+def next_due(now: datetime, cfg: Config) -> tuple[Slot, datetime]:
+    """The first slot that becomes due after ``now`` and when."""
+    upcoming = latest_due(now, cfg).next()
+    return upcoming, due_at(upcoming, cfg.schedule.delay_minutes)
+
+
+def candidate_slots(now: datetime, cfg: Config) -> list[Slot]:
+    """The latest due slot and up to ``catch_up`` slots before it, oldest first."""
+    newest = latest_due(now, cfg)
+    slots = [newest]
+    for _ in range(cfg.schedule.catch_up):
+        slots.append(slots[-1].previous())
+    return slots[::-1]
+
+
+def finished_slots(store: Store, keys: list[str]) -> set[str]:
+    """Which of ``keys`` are done: published (a digest with a path) or ended without error."""
+    done = {k for k in keys if (d := store.get_digest(k)) and d.get("path")}
+    for run in store.recent_runs(max(50, 4 * len(keys))):
+        if run["slot"] in keys and run["outcome"] in DONE_OUTCOMES:
+            done.add(run["slot"])
+    return done
+
+
+def pipeline_runner(cfg: Config, say: Callable[[str], None]) -> RunOne:
+    """The default ``run_one``: fetch + write + publish the slot under the run lock."""
+    from aidigest.pipeline import RunOptions, run_slot
+
+    def run_one(slot: Slot) -> str:
+        with run_lock(cfg):
+            store = open_store(cfg.store_path)
+            try:
+                options = RunOptions(slot=slot, fetch=True, command="schedule")
+                result = run_slot(cfg, store, options, progress=lambda m: say(f"{slot.key} {m}"))
+            finally:
+                store.close()
+        return result.report.outcome
+
+    return run_one
+
+
+@dataclass
+class Scheduler:
+    """Runs due slots, catches up missed ones, sleeps until the next is due; stops on request.
+
+    ``clock`` returns an aware datetime; ``sleep`` waits some seconds (tests pass fakes that
+    advance a fake clock). ``is_done`` says whether a slot needs no run (by default: from the
+    store); slots this scheduler already ran are never run twice by it.
+    """
+
+    cfg: Config
+    run_one: RunOne
+    is_done: Callable[[list[str]], set[str]]
+    clock: Clock = now_utc
+    sleep: Sleep = time.sleep
+    say: Callable[[str], None] = log.info
+    nap_seconds: float = 60.0
+    stop_requested: bool = False
+    ran: list[str] = field(default_factory=list)
+
+    def stop(self, *_args: object) -> None:
+        """Ask the loop to end after the current stage (a signal handler)."""
+        if not self.stop_requested:
+            self.say("schedule: stop requested; finishing the current stage")
+        self.stop_requested = True
+
+    def pending(self, now: datetime) -> list[Slot]:
+        """Due slots not yet done, oldest first."""
+        slots = candidate_slots(now, self.cfg)
+        done = self.is_done([s.key for s in slots]) | set(self.ran)
+        return [s for s in slots if s.key not in done]
+
+    def run_pending(self) -> int:
+        """Run every pending slot (stopping early on request); returns how many ran."""
+        count = 0
+        for slot in self.pending(self.clock()):
+            if self.stop_requested:
+                break
+            self.say(f"schedule: running slot {slot.key}")
+            try:
+                outcome = self.run_one(slot)
+            except AlreadyRunningError as exc:
+                self.say(f"schedule: slot {slot.key} skipped: {exc}")
+                continue
+            if outcome in DONE_OUTCOMES:  # a failed slot is tried again on the next pass
+                self.ran.append(slot.key)
+            count += 1
+            self.say(f"schedule: slot {slot.key} {outcome}")
+        return count
+
+    def wait_for_next(self) -> None:
+        """Sleep until the next slot is due, in naps so that a stop request is noticed."""
+        upcoming, when = next_due(self.clock(), self.cfg)
+        self.say(f"schedule: next slot {upcoming.key} due at {when.isoformat()}")
+        while not self.stop_requested:
+            left = (when - self.clock()).total_seconds()
+            if left <= 0:
+                return
+            self.sleep(min(left, self.nap_seconds))
+
+    def run_forever(self, until: Callable[[], bool] | None = None) -> None:
+        """Loop: run pending slots, sleep; ends on stop() or when ``until()`` is true."""
+        while not self.stop_requested and not (until and until()):
+            self.run_pending()
+            if self.stop_requested or (until and until()):
+                break
+            self.wait_for_next()
+        self.say("schedule: stopped")
+
+
+def store_done_checker(cfg: Config) -> Callable[[list[str]], set[str]]:
+    """``is_done`` reading the store (opened per check, so other processes' runs count)."""
+
+    def is_done(keys: list[str]) -> set[str]:
+        store = open_store(cfg.store_path)
+        try:
+            return finished_slots(store, keys)
+        finally:
+            store.close()
+
+    return is_done
+
+
+@contextmanager
+def stop_on_signals(scheduler: Scheduler) -> Iterator[None]:
+    """SIGTERM/SIGINT ask the scheduler to stop; the previous handlers come back afterwards."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        scheduler.stop()
+
+    for sig in previous:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def schedule(cfg: Config, say: Callable[[str], None], once: bool = False) -> Scheduler:
+    """``aidigest schedule``: the real clock, the pipeline, the store; blocks until stopped."""
+    scheduler = Scheduler(cfg, pipeline_runner(cfg, say), store_done_checker(cfg), say=say)
+    with stop_on_signals(scheduler):
+        if once:
+            scheduler.run_pending()
+        else:
+            scheduler.run_forever()
+    return scheduler
