@@ -122,16 +122,49 @@ class StoriesSection(_Strict):
 
 class PublishSection(_Strict):
     filename: str = "{slot_key}.md"
+    template_dir: str | None = None
     build: bool = True
     git: bool = False
     push: bool = False
     remote: str = "origin"
     branch: str | None = None
+    commit_message: str = "digest {slot_key}: {title}"
+    git_timeout: float = 60.0
 
 
 class ScheduleSection(_Strict):
     delay_minutes: float = 5.0
     catch_up: int = 6
+
+
+class WebhookNotify(_Strict):
+    url: str
+    timeout: float = 10.0
+
+
+class TelegramNotify(_Strict):
+    chat_id: str
+    bot_token_env: str = "TELEGRAM_BOT_TOKEN"
+    api_base: str = "https://api.telegram.org"
+    timeout: float = 10.0
+
+
+class EmailNotify(_Strict):
+    host: str
+    sender: str
+    to: list[str]
+    port: int = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = 20.0
+
+
+class NotifySection(_Strict):
+    site_url: str | None = None
+    webhook: WebhookNotify | None = None
+    telegram: TelegramNotify | None = None
+    email: EmailNotify | None = None
 
 
 class Config(_Strict):
@@ -141,6 +174,7 @@ class Config(_Strict):
     stories: StoriesSection = StoriesSection()
     publish: PublishSection = PublishSection()
     schedule: ScheduleSection = ScheduleSection()
+    notify: NotifySection = NotifySection()
     base_dir: Path = Path(".")
 
     @field_validator("sources")

@@ -18,6 +18,7 @@ from aidigest.config import Config
 from aidigest.errors import AidigestError
 from aidigest.models import Digest, Post, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
+from aidigest.publish.followups import after_publish
 from aidigest.render import render_digest
 from aidigest.slots import latest_finished, zone
 from aidigest.sources.runner import fetch_all
@@ -161,7 +162,9 @@ def _run_stages(
     categories = writer.categories(items, store.recent_categories(), report)
     made_at = (options.now or now_utc()).astimezone(zone(cfg.digest.timezone)).replace(microsecond=0)
     digest = Digest(slot, made_at, tuple(categories), tuple(items), cfg.digest.series)
-    markdown = render_digest(digest, author_suffix=cfg.digest.author_suffix)
+    template_dir = cfg.resolve(cfg.publish.template_dir) if cfg.publish.template_dir else None
+    markdown = render_digest(digest, author_suffix=cfg.digest.author_suffix,
+                             template_dir=template_dir)
     if options.dry_run:
         report.outcome = "dry-run"
         return RunResult(report, markdown=markdown, stories=stories)
@@ -200,5 +203,6 @@ def _publish(
             say(f"build: site built in {built}")
         except AidigestError as exc:
             report.error(str(exc))
+    after_publish(cfg, digest, path, report, say)
     report.outcome = "published" if not report.errors else "published-with-errors"
     return RunResult(report, markdown=markdown, path=path, built=built, stories=stories)

@@ -1,0 +1,49 @@
+"""What happens after a post is written: the optional git commit/push and the notifications,
+each recorded in the run report as a note (success) or an error (failure).
+
+Does NOT write or build the site, and never raises for a failing follow-up: the post is
+already published when these run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from aidigest.config import Config
+from aidigest.models import Digest, RunReport
+from aidigest.publish.git import publish_git
+from aidigest.publish.notify import notify_all
+
+
+def commit_message(cfg: Config, digest: Digest) -> str:
+    """``[publish] commit_message`` filled with the slot; the default names slot and title."""
+    try:
+        return cfg.publish.commit_message.format(
+            slot_key=digest.slot.key, slot_label=digest.slot.label, title=digest.title)
+    except (KeyError, IndexError, ValueError):
+        return f"digest {digest.slot.key}: {digest.title}"
+
+
+def after_publish(
+    cfg: Config, digest: Digest, post: Path, report: RunReport, say: Callable[[str], None]
+) -> None:
+    """git (if ``[publish] git``), then every configured ``[notify]`` channel."""
+    if cfg.publish.git:
+        outcome = publish_git(
+            cfg.site_path, post, commit_message(cfg, digest),
+            push_to=cfg.publish.remote if cfg.publish.push else None,
+            branch=cfg.publish.branch, timeout=cfg.publish.git_timeout,
+        )
+        for note in outcome.notes:
+            report.note(note)
+            say(note)
+        for problem in outcome.errors:
+            report.error(problem)
+            say(f"git: {problem}")
+    for result in notify_all(cfg.notify, digest, post):
+        if result.error:
+            report.error(f"notify {result.channel} failed: {result.error}")
+        else:
+            report.note(f"notify {result.channel}: sent")
+        say(f"notify: {result.channel} {'FAILED' if result.error else 'sent'}")

@@ -1,0 +1,108 @@
+"""Commit a published post to the site's git repository and optionally push it.
+
+Only the post's own path is added and committed (other changes in the work tree are left
+alone). A failed push is reported, never fatal: the commit stays in the local repository and
+the next run's push sends it along with the new one.
+
+Does NOT create repositories, configure remotes or credentials, pull, or resolve conflicts;
+the site must already be inside a git work tree.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aidigest.errors import PublishError
+
+
+@dataclass
+class GitOutcome:
+    """What happened: the new commit (None if the post was unchanged) and the push result."""
+
+    commit: str | None = None
+    pushed: bool = False
+    notes: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _git(repo: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "echo", "LC_ALL": "C"}
+    try:
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                              timeout=timeout, env=env, check=False)
+    except FileNotFoundError:
+        raise PublishError("git is not installed; install it or set [publish] git = false") from None
+    except subprocess.TimeoutExpired:
+        raise PublishError(f"git {args[0]} in {repo} took longer than {timeout:g} s") from None
+
+
+def _tail(done: subprocess.CompletedProcess[str]) -> str:
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return " / ".join(lines[-3:]) or f"exit status {done.returncode}"
+
+
+def _identity(repo: Path, timeout: float) -> list[str]:
+    """``-c user.*`` options when git has no identity configured (e.g. on a fresh server)."""
+    if _git(repo, "config", "user.email", timeout=timeout).stdout.strip():
+        return []
+    return ["-c", "user.name=aidigest", "-c", "user.email=aidigest@localhost"]
+
+
+def commit_post(repo: Path, post: Path, message: str, timeout: float = 60.0) -> str | None:
+    """``git add`` + ``git commit`` of ``post`` alone; the new commit id, or None if unchanged."""
+    top = _git(repo, "rev-parse", "--show-toplevel", timeout=timeout)
+    if top.returncode != 0:
+        raise PublishError(
+            f"{repo} is not inside a git repository; run 'git init' there (and add a remote "
+            "to push) or set [publish] git = false"
+        )
+    root = Path(top.stdout.strip())
+    rel = os.path.relpath(post.resolve(), root.resolve())
+    added = _git(root, "add", "--", rel, timeout=timeout)
+    if added.returncode != 0:
+        raise PublishError(f"git add {rel} failed: {_tail(added)}")
+    if _git(root, "diff", "--cached", "--quiet", "--", rel, timeout=timeout).returncode == 0:
+        return None
+    done = _git(root, *_identity(root, timeout), "commit", "-q", "-m", message, "--", rel,
+                timeout=timeout)
+    if done.returncode != 0:
+        raise PublishError(f"git commit of {rel} failed: {_tail(done)}")
+    return _git(root, "rev-parse", "HEAD", timeout=timeout).stdout.strip() or None
+
+
+def push(repo: Path, remote: str, branch: str | None, timeout: float = 60.0) -> None:
+    """Push HEAD to ``remote`` (to ``branch`` if given, else the current branch's name)."""
+    target = f"HEAD:refs/heads/{branch}" if branch else "HEAD"
+    done = _git(repo, "push", "--quiet", remote, target, timeout=timeout)
+    if done.returncode != 0:
+        raise PublishError(f"git push to {remote} failed: {_tail(done)}")
+
+
+def publish_git(
+    repo: Path, post: Path, message: str, *, push_to: str | None, branch: str | None = None,
+    timeout: float = 60.0,
+) -> GitOutcome:
+    """Commit the post, then push if ``push_to`` names a remote; never raises for git trouble."""
+    outcome = GitOutcome()
+    try:
+        outcome.commit = commit_post(repo, post, message, timeout)
+    except PublishError as exc:
+        outcome.errors.append(str(exc))
+        return outcome
+    outcome.notes.append(
+        f"git: committed {post.name} as {outcome.commit[:10]}" if outcome.commit
+        else f"git: {post.name} unchanged; nothing to commit"
+    )
+    if push_to:
+        try:
+            push(repo, push_to, branch, timeout)
+            outcome.pushed = True
+            outcome.notes.append(f"git: pushed to {push_to}")
+        except PublishError as exc:
+            outcome.errors.append(
+                f"{exc}; the commit is kept locally and the next run pushes it again"
+            )
+    return outcome
