@@ -121,3 +121,19 @@ def test_email_is_sent_over_smtp(smtp_port: int, monkeypatch: pytest.MonkeyPatch
     assert result.error is None
     (message,) = _Smtp.received
     assert "To: reader@example.com" in message and "Subject:" in message
+
+
+def test_every_commented_publish_and_notify_option_in_the_template_is_valid(tmp_path: Path) -> None:
+    import re
+    import tomllib
+    from importlib import resources
+
+    from aidigest.config import config_from_dict
+
+    text = resources.files("aidigest").joinpath("data", "aidigest.toml.template").read_text("utf-8")
+    head, tail = text.split("\n[publish]\n")
+    tail = re.sub(r"^# (\[notify|\w+ = )", r"\1", tail, flags=re.M)
+    cfg = config_from_dict(tomllib.loads((head + "\n[publish]\n" + tail).replace("@SITE@", '"s"')),
+                           tmp_path)
+    assert cfg.notify.email and cfg.notify.email.password_env == "SMTP_PASSWORD"
+    assert cfg.notify.telegram and cfg.notify.webhook and cfg.publish.template_dir == "templates"
