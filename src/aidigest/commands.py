@@ -141,7 +141,9 @@ def status_data(cfg: Config, store: Store) -> dict[str, Any]:
             "outcome": run["outcome"], "duration_s": rep.get("llm", {}).get("duration_s"),
             "published_path": rep.get("published_path"), "errors": rep.get("errors", []),
         })
-    next_slot = resolve_slot(cfg, None).next()
+    from aidigest.scheduler import next_due
+
+    next_slot, due = next_due(now, cfg)
     return {
         "runs": runs,
         "sources": store.source_health(),
@@ -149,7 +151,7 @@ def status_data(cfg: Config, store: Store) -> dict[str, Any]:
                 "last_month": store.llm_totals(now - timedelta(days=30))},
         "posts": store.count_posts(),
         "next_slot": next_slot.key,
-        "next_slot_due": next_slot.end.isoformat(),
+        "next_slot_due": due.isoformat(),
     }
 
 
