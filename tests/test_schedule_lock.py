@@ -39,3 +39,29 @@ def test_two_runs_at_once_publish_one_digest(tmp_path: Path) -> None:
         runs = store.recent_runs()
         assert store.get_digest(SLOT) is not None
     assert [r["outcome"] for r in runs] == ["published"]
+
+
+def test_schedule_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    root = tmp_path / "d"
+    subprocess.run([str(AIDIGEST), "init", str(root)], check=True, capture_output=True, timeout=60)
+    toml = root / "aidigest.toml"
+    toml.write_text(toml.read_text("utf-8").replace("catch_up = 6", "catch_up = 1")
+                    .replace("embeddings = true", "embeddings = false"), "utf-8")
+    proc = subprocess.Popen([str(AIDIGEST), "schedule"], cwd=root, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any("next slot" in x for x in lines):
+        lines.append(proc.stderr.readline())
+    assert any("next slot" in x for x in lines), lines  # caught up, now napping
+    assert sum("schedule: running slot" in x for x in lines) == 2  # latest + catch_up = 1
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.communicate(timeout=20)[1]
+    assert proc.returncode == 0 and "schedule: stopped" in rest, rest
+    assert time.monotonic() - started < 10
+    assert any(" fetch: " in x for x in lines)  # one line per stage

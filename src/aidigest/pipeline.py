@@ -45,6 +45,7 @@ class RunOptions:
     build: bool | None = None
     command: str = "digest"
     now: datetime | None = None
+    should_stop: Callable[[], bool] | None = None  # checked between stages (scheduler: SIGTERM)
 
 
 @dataclass
@@ -141,6 +142,10 @@ def _run_stages(
         failed = [s.name for s in report.sources if not s.ok]
         if failed:
             report.error(f"sources failed: {', '.join(failed)}")
+    if options.should_stop and options.should_stop():
+        report.outcome = "stopped"
+        report.note("stop requested after fetching; the slot runs again next time")
+        return RunResult(report)
     existing = store.get_digest(slot.key)
     if existing and existing.get("path") and not (options.force or options.dry_run):
         report.outcome = "skipped"

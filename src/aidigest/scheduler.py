@@ -17,6 +17,7 @@ import fcntl
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,15 +111,19 @@ def finished_slots(store: Store, keys: list[str]) -> set[str]:
     return done
 
 
-def pipeline_runner(cfg: Config, say: Callable[[str], None]) -> RunOne:
-    """The default ``run_one``: fetch + write + publish the slot under the run lock."""
+def pipeline_runner(
+    cfg: Config, say: Callable[[str], None], should_stop: Callable[[], bool] | None = None
+) -> RunOne:
+    """The default ``run_one``: fetch + write + publish the slot under the run lock; a stop
+    request after the fetch stage ends the run before anything is written."""
     from aidigest.pipeline import RunOptions, run_slot
 
     def run_one(slot: Slot) -> str:
         with run_lock(cfg):
             store = open_store(cfg.store_path)
             try:
-                options = RunOptions(slot=slot, fetch=True, command="schedule")
+                options = RunOptions(slot=slot, fetch=True, command="schedule",
+                                     should_stop=should_stop)
                 result = run_slot(cfg, store, options, progress=lambda m: say(f"{slot.key} {m}"))
             finally:
                 store.close()
@@ -210,12 +215,14 @@ def store_done_checker(cfg: Config) -> Callable[[list[str]], set[str]]:
 
 
 @contextmanager
-def stop_on_signals(scheduler: Scheduler) -> Iterator[None]:
-    """SIGTERM/SIGINT ask the scheduler to stop; the previous handlers come back afterwards."""
+def stop_on_signals(scheduler: Scheduler, wake: threading.Event) -> Iterator[None]:
+    """SIGTERM/SIGINT ask the scheduler to stop (and end its nap); the previous handlers come
+    back afterwards."""
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     def handler(_signum: int, _frame: FrameType | None) -> None:
         scheduler.stop()
+        wake.set()
 
     for sig in previous:
         signal.signal(sig, handler)
@@ -228,8 +235,15 @@ def stop_on_signals(scheduler: Scheduler) -> Iterator[None]:
 
 def schedule(cfg: Config, say: Callable[[str], None], once: bool = False) -> Scheduler:
     """``aidigest schedule``: the real clock, the pipeline, the store; blocks until stopped."""
-    scheduler = Scheduler(cfg, pipeline_runner(cfg, say), store_done_checker(cfg), say=say)
-    with stop_on_signals(scheduler):
+    wake = threading.Event()  # a signal ends the nap at once (time.sleep would resume)
+
+    def nap(seconds: float) -> None:
+        wake.wait(seconds)
+
+    scheduler = Scheduler(cfg, pipeline_runner(cfg, say), store_done_checker(cfg), sleep=nap,
+                          say=say)
+    scheduler.run_one = pipeline_runner(cfg, say, lambda: scheduler.stop_requested)
+    with stop_on_signals(scheduler, wake):
         if once:
             scheduler.run_pending()
         else:
