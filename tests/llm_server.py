@@ -170,7 +170,7 @@ def auto_answer(body: dict[str, Any]) -> str:
     if "<<<CANDIDATES" in first_user:
         numbers = re.findall(r"^(\d+)\. ", _between(first_user, "<<<CANDIDATES", "CANDIDATES>>>"), re.M)
         system = str(body["messages"][0]["content"])
-        pick_max = int(re.search(r"到 (\d+) 条", system).group(1))  # type: ignore[union-attr]
+        pick_max = int(re.search(r"Pick \d+ to (\d+)", system).group(1))  # type: ignore[union-attr]
         return json.dumps({"order": [int(n) for n in reversed(numbers)][:pick_max]})
     if "<<<ITEMS" in first_user:
         return json.dumps({"categories": ["大模型", "AI应用", "AI进展"]}, ensure_ascii=False)
@@ -180,9 +180,9 @@ def auto_answer(body: dict[str, Any]) -> str:
 
 def item_answer(user: str, figure: str = "") -> dict[str, Any]:
     """A faithful item built from the prompt's posts (``figure`` adds a claim, maybe invented)."""
-    posts = [json.loads(line) for line in _between(user, "<<<POSTS", "POSTS>>>").splitlines() if line]
-    corpus = " ".join(p["text"] for p in posts)
-    hinted = re.search(r"可参考的关键词：(.*?)）", user)
+    lines = _between(user, "<<<POSTS", "POSTS>>>").splitlines()
+    corpus = " ".join(line.split("] ", 1)[-1] for line in lines)
+    hinted = re.search(r"关键词：(.*)", user)
     terms = [t for t in (hinted.group(1).split("、") if hinted else []) if t and t in corpus]
     term = terms[0] if terms else _cjk_or_word(corpus)
     summary = f"多位作者在过去几小时讨论了**{term}**。" + (f"据称其规模达到{figure}倍。" if figure else "")

@@ -2,9 +2,10 @@
 
 A template file has a ``### system`` and a ``### user`` section with ``$placeholders``
 (:class:`string.Template`). Its version is the file stem plus a hash of its text, so editing
-a template invalidates the cache by itself. Post text enters only as delimited, JSON-encoded
-data, cleaned of links and markup, at most :data:`MAX_POSTS` posts of :data:`MAX_CHARS`
-characters each (the per-story prompt stays bounded however large the story grows).
+a template invalidates the cache by itself. Post text enters only as delimited data, one
+line a post, cleaned of links and markup: at most :data:`MAX_POSTS` posts of :data:`MAX_CHARS`
+characters each and :data:`STORY_BUDGET` characters in all, identical texts once (the
+per-story prompt stays bounded however large the story grows).
 
 Does NOT call the model or parse its answers.
 """
@@ -24,6 +25,8 @@ from aidigest.writer.client import Message
 
 MAX_POSTS = 8
 MAX_CHARS = 600
+STORY_BUDGET = 900  # characters of post text per story prompt, all posts together
+EDITOR_EXCERPT = 60
 ITEM, CATEGORIES, EDITOR = "item_v1", "categories_v1", "editor_v1"
 DELIMITERS = ("<<<", ">>>")
 
@@ -65,20 +68,38 @@ def _data(text: str) -> str:
 
 
 def prompt_posts(story: Story) -> list[Post]:
-    """The representative first, then the longest other originals; at most MAX_POSTS."""
+    """The representative first, then the longest other originals with a text not seen yet
+    (copies and cross-posts add nothing); at most MAX_POSTS."""
     others = sorted(
         (p for p in story.posts if p.id != story.representative.id and not p.is_repost),
         key=lambda p: (-len(p.text), p.id),
     )
-    return [story.representative, *others][:MAX_POSTS]
+    chosen: list[Post] = []
+    seen: set[str] = set()
+    for post in [story.representative, *others]:
+        key = "".join(_data(post.text).casefold().split())[:80]
+        if key in seen:
+            continue
+        seen.add(key)
+        chosen.append(post)
+        if len(chosen) == MAX_POSTS:
+            break
+    return chosen
 
 
 def story_lines(story: Story) -> list[str]:
-    """One JSON object a line: author and text of each prompt post."""
-    return [
-        json.dumps({"author": p.author.display_name, "text": _data(p.text)}, ensure_ascii=False)
-        for p in prompt_posts(story)
-    ]
+    """``[author] text``, one line per prompt post (whitespace collapsed, so a post cannot
+    start a line of its own), within STORY_BUDGET characters."""
+    lines: list[str] = []
+    left = STORY_BUDGET
+    for post in prompt_posts(story):
+        text = _data(post.text)
+        if left < 80 and lines:
+            break
+        text = tx.trim(text, max(80, left))
+        left -= len(text)
+        lines.append(f"[{_data(post.author.display_name)[:40]}] {text}")
+    return lines
 
 
 def item_messages(story: Story) -> list[Message]:
@@ -100,7 +121,7 @@ def source_texts(story: Story) -> list[str]:
 
 def candidate_line(number: int, story: Story) -> str:
     rep = story.representative
-    return f"{number}. [{_data(rep.author.display_name)}] {_data(rep.text)[:120]} ({story.score:.2f})"
+    return f"{number}. [{_data(rep.author.display_name)}] {_data(rep.text)[:EDITOR_EXCERPT]}"
 
 
 def editor_messages(stories: list[Story], pick_min: int, pick_max: int) -> list[Message]:
