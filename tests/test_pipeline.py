@@ -36,8 +36,8 @@ def test_failing_source_and_bad_line_are_recorded_and_the_run_goes_on(tmp_path: 
     report = result.report
     assert report.outcome == "published-with-errors"
     by_name = {s.name: s for s in report.sources}
-    assert by_name["sample"].ok and by_name["sample"].new == 91 and by_name["sample"].skipped == 1
-    assert "line 92" in by_name["sample"].notes[0]
+    assert by_name["sample"].ok and by_name["sample"].new == 92 and by_name["sample"].skipped == 1
+    assert "line 93" in by_name["sample"].notes[0]
     assert not by_name["gone"].ok and "missing.jsonl" in (by_name["gone"].error or "")
     assert any("offline writer" in n for n in report.notes)
     assert 8 <= len(report.items) <= 12 and all(i.writer == "offline" for i in report.items)
@@ -53,7 +53,7 @@ def test_window_brings_referenced_originals_from_outside(tmp_path: Path) -> None
         run_slot(cfg, store, RunOptions(SLOT, fetch=True, dry_run=True))
         posts = window_posts(store, SLOT)
         inside = store.posts_between(SLOT.start_utc, SLOT.end_utc)
-    assert len(inside) == 84
+    assert len(inside) == 78
     ids = {p.id for p in posts}
     for post in posts:
         for ref in (post.repost_of, post.quote_of, post.reply_to):

@@ -25,19 +25,12 @@ def _lang(text: str) -> str:
     return "zh" if cjk * 8 >= len(re.findall(r"[A-Za-z]", text)) and cjk else "en"
 
 
-def _parse(
-    lines: list[str], people: dict[str, tuple[str, int]] | None = None
-) -> list[tuple[str, bool, list[dict[str, str]]]]:
-    """Stories of an events file; ``@handle = name = followers`` lines fill ``people``."""
+def _parse(lines: list[str]) -> list[tuple[str, bool, list[dict[str, str]]]]:
     stories: dict[str, tuple[str, bool, list[dict[str, str]]]] = {}
     current = None
     for line in lines:
         line = line.rstrip()
         if not line or line.startswith("# "):
-            continue
-        if line.startswith("@") and people is not None:
-            handle, name, followers = (part.strip() for part in line[1:].split(" = "))
-            people[handle] = (name, int(followers))
             continue
         if line.startswith("## "):
             name, _, mark = line[3:].partition(" ")
@@ -62,14 +55,9 @@ def _metrics(handle: str, rng: random.Random) -> dict[str, int]:
             "bookmarks": likes // 5, "views": likes * 60}
 
 
-def build(
-    events: Path = HERE / "events.txt", start: datetime = START
-) -> tuple[list[dict[str, object]], dict[str, object]]:
-    """Posts and gold labels of an events file. ``at=MIN`` places a post MIN minutes after
-    ``start`` (negative or >= 240 puts it outside the window)."""
+def build() -> tuple[list[dict[str, object]], dict[str, object]]:
     rng = random.Random(20251207)
-    people: dict[str, tuple[str, int]] = {}
-    stories = _parse(events.read_text(encoding="utf-8").splitlines(), people)
+    stories = _parse((HERE / "events.txt").read_text(encoding="utf-8").splitlines())
     posts: list[dict[str, object]] = []
     gold: dict[str, dict[str, object]] = {}
     for name, important, specs in stories:
@@ -77,10 +65,10 @@ def build(
         for spec in specs:
             pid = str(BASE_ID + len(posts) * 7919)
             handle = spec["handle"]
-            minute = int(spec["at"]) if "at" in spec else (len(posts) * 37) % 235
-            created = start + timedelta(minutes=minute, seconds=len(posts) % 60)
+            minute = (len(posts) * 37) % 235
+            created = START + timedelta(minutes=minute, seconds=len(posts) % 60)
             ref = {k: ids[int(spec[k])] for k in ("repost", "quote", "reply") if k in spec}
-            if ref and "at" not in spec:
+            if ref:
                 target = next(p for p in posts if p["id"] == next(iter(ref.values())))
                 created = datetime.fromisoformat(str(target["created_at"])) + timedelta(minutes=3)
             text = spec["text"]
@@ -88,15 +76,12 @@ def build(
                 original = next(p for p in posts if p["id"] == ref["repost"])
                 author = original["author"]["handle"]  # type: ignore[index]
                 text = f"RT @{author}: {str(original['text'])[:110]}"
-            parent = next((p for p in posts if p["id"] == ref.get("reply")), None)
-            conversation = str(parent["conversation_id"]) if parent else pid
+            conversation = ref.get("reply", pid)
             links = spec.get("link", "").split()
             posts.append({
                 "id": pid, "platform": "x", "url": f"https://x.com/{handle}/status/{pid}",
-                "author": {"handle": handle,
-                           "name": people.get(handle, (handle.strip("_"), 0))[0],
-                           "followers": people.get(handle, ("", 0))[1]
-                           or 1000 + zlib.crc32(handle.encode()) % 500000},
+                "author": {"handle": handle, "name": handle.strip("_"),
+                           "followers": 1000 + zlib.crc32(handle.encode()) % 500000},
                 "created_at": created.isoformat().replace("+00:00", "Z"), "lang": _lang(text),
                 "text": text + ("" if not links else " " + links[0]), "links": links,
                 "reply_to": ref.get("reply"), "quote_of": ref.get("quote"),
