@@ -64,15 +64,18 @@ def summary(story: Story) -> tuple[str, list[str]]:
     terms = tx.key_terms([p.text for p in posts])
     text, used = tx.bold(body, terms)
     if not used:
-        text, used = tx.bold(body, _fallback_terms(body))
+        text, used = tx.bold(body, _fallback_terms(body, [p.text for p in posts]))
     return text, used
 
 
-def _fallback_terms(body: str) -> list[str]:
-    """Chinese keywords by TF-IDF (jieba) when no Latin-script name occurs."""
-    import jieba.analyse
+def _fallback_terms(body: str, texts: Sequence[str]) -> list[str]:
+    """Terms when no Latin-script name recurs: Chinese keywords by TF-IDF (jieba), or words
+    that recur across an English story's posts (``quanto``), or a capitalised name."""
+    if tx.is_chinese(body):
+        import jieba.analyse
 
-    return [t for t in jieba.analyse.extract_tags(body, topK=3) if len(t) >= 2][:2]
+        return [t for t in jieba.analyse.extract_tags(body, topK=3) if len(t) >= 2][:2]
+    return tx.recurring_words(texts, body)
 
 
 class OfflineWriter:

@@ -18,6 +18,13 @@ TERM = re.compile(
     r"|[A-Za-z]+\d[A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
     r"(?:\s(?:[A-Z][A-Za-z0-9_]*(?:[-.][A-Za-z0-9]+)*|\d+(?:\.\d+)?[BMK]?(?![\w.])))*"
 )
+LEADING_ARTICLE = re.compile(r"^(?:The|A|An|And|But|So|Or|We|It|Our|Its|This|New)\s+(?=\S)")
+COMMON = frozenset(
+    "about after also been being between could from have just like make more most much only "
+    "other over really should some still than that their them then there these they this "
+    "those very want what when where which while will with would your into just even such "
+    "models model people thing things today work works using used every because".split()
+)
 PLAIN_WORD = re.compile(r"^[A-Z][a-z]+$")
 CJK_QUOTED = re.compile(r"《[^》]{1,20}》")
 STOP_TERMS = frozenset({"I", "A", "The", "This", "That", "We", "It", "In", "On", "RT", "AI", "My",
@@ -49,7 +56,7 @@ def key_terms(texts: Sequence[str], limit: int = 5) -> list[str]:
     for text in texts:
         body = clean(text)
         for match in [*TERM.finditer(body), *CJK_QUOTED.finditer(body)]:
-            term = match.group(0).strip()
+            term = LEADING_ARTICLE.sub("", match.group(0).strip())
             if term in STOP_TERMS or len(term) < 3 or term.isdigit():
                 continue
             counts[term] += 1
@@ -111,3 +118,14 @@ def join_sentences(parts: Sequence[str], chinese: bool) -> str:
             part += "。" if chinese else "."
         out.append(part)
     return glue.join(out)
+
+
+def recurring_words(texts: Sequence[str], body: str, limit: int = 2) -> list[str]:
+    """Words of the body that recur across the texts (lower-case tool names such as
+    ``quanto``), else its capitalised words not opening a sentence; common words excluded."""
+    words = re.findall(r"(?<![\w.])[A-Za-z][A-Za-z0-9_.-]{3,}(?<![.-])", body)
+    counts = Counter(w for t in texts for w in re.findall(r"[A-Za-z][A-Za-z0-9_.-]{3,}", clean(t)))
+    chosen = [w for w in dict.fromkeys(words) if counts[w] >= 2 and w.lower() not in COMMON]
+    if not chosen:
+        chosen = [w for w in dict.fromkeys(words[1:]) if w[0].isupper() and w.lower() not in COMMON]
+    return chosen[:limit]
