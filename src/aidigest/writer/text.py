@@ -20,10 +20,7 @@ TERM = re.compile(
 )
 LEADING_ARTICLE = re.compile(r"^(?:The|A|An|And|But|So|Or|We|It|Our|Its|This|New)\s+(?=\S)")
 COMMON = frozenset(
-    "about after also been being between could from have just like make more most much only "
-    "other over really should some still than that their them then there these they this "
-    "those very want what when where which while will with would your into just even such "
-    "models model people thing things today work works using used every because".split()
+    ["about", "after", "also", "been", "being", "between", "could", "from", "have", "just", "like", "make", "more", "most", "much", "only", "other", "over", "really", "should", "some", "still", "than", "that", "their", "them", "then", "there", "these", "they", "this", "those", "very", "want", "what", "when", "where", "which", "while", "will", "with", "would", "your", "into", "just", "even", "such", "models", "model", "people", "thing", "things", "today", "work", "works", "using", "used", "every", "because"]
 )
 PLAIN_WORD = re.compile(r"^[A-Z][a-z]+$")
 CJK_QUOTED = re.compile(r"《[^》]{1,20}》")
