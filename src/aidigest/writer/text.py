@@ -19,9 +19,13 @@ TERM = re.compile(
     r"(?:\s(?:[A-Z][A-Za-z0-9_]*(?:[-.][A-Za-z0-9]+)*|\d+(?:\.\d+)?[BMK]?(?![\w.])))*"
 )
 LEADING_ARTICLE = re.compile(r"^(?:The|A|An|And|But|So|Or|We|It|Our|Its|This|New)\s+(?=\S)")
-COMMON = frozenset(
-    ["about", "after", "also", "been", "being", "between", "could", "from", "have", "just", "like", "make", "more", "most", "much", "only", "other", "over", "really", "should", "some", "still", "than", "that", "their", "them", "then", "there", "these", "they", "this", "those", "very", "want", "what", "when", "where", "which", "while", "will", "with", "would", "your", "into", "just", "even", "such", "models", "model", "people", "thing", "things", "today", "work", "works", "using", "used", "every", "because"]
+_COMMON_WORDS = (
+        "about after also been being between could from have just like make more most much only "
+        "other over really should some still than that their them then there these they this those "
+        "very want what when where which while will with would your into just even such models "
+        "model people thing things today work works using used every because "
 )
+COMMON = frozenset(_COMMON_WORDS.split())
 PLAIN_WORD = re.compile(r"^[A-Z][a-z]+$")
 CJK_QUOTED = re.compile(r"《[^》]{1,20}》")
 STOP_TERMS = frozenset({"I", "A", "The", "This", "That", "We", "It", "In", "On", "RT", "AI", "My",
