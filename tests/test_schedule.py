@@ -70,9 +70,9 @@ def _sample_posts_for(slots: list[Slot]) -> list[str]:
     lines: list[str] = []
     for k, slot in enumerate(slots):
         shift = slot.end - SAMPLE_END
-        prefix = str(3000 + k)
+        prefix = f"9{k:02d}"
         for line in sample.splitlines():
-            line = re.sub(r"\b1997(\d{15})\b", prefix + r"\1", line)
+            line = re.sub(r"\b(\d{15,20})\b", prefix + r"\1", line)  # ids, also in URLs
             lines.append(re.sub(r'"created_at": "([^"]+)"', functools.partial(_shifted, shift=shift),
                                 line))
     return lines

@@ -21,6 +21,9 @@ def test_two_runs_at_once_publish_one_digest(tmp_path: Path) -> None:
            if not (k.endswith("_API_KEY") or k in ("AIDIGEST_CONFIG", "X_BEARER_TOKEN"))}
     subprocess.run([str(AIDIGEST), "init", str(root)], check=True, env=env,
                    capture_output=True, timeout=60)
+    toml = root / "aidigest.toml"  # embeddings off: faster, the lock is what is tested
+    toml.write_text(toml.read_text("utf-8").replace("embeddings = true", "embeddings = false"),
+                    "utf-8")
     procs = [
         subprocess.Popen([str(AIDIGEST), "run", "--slot", SLOT], cwd=root, env=env, text=True,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
