@@ -18,7 +18,9 @@ TERM = re.compile(
     r"|[A-Za-z]+\d[A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)"
     r"(?:\s(?:[A-Z][A-Za-z0-9_]*(?:[-.][A-Za-z0-9]+)*|\d+(?:\.\d+)?[BMK]?(?![\w.])))*"
 )
-LEADING_ARTICLE = re.compile(r"^(?:The|A|An|And|But|So|Or|We|It|Our|Its|This|New)\s+(?=\S)")
+LEADING_ARTICLE = re.compile(
+    r"^(?:The|A|An|And|But|So|Or|We|It|Our|Its|This|New|Introducing|Announcing|Meet|Try)\s+(?=\S)"
+)
 _COMMON_WORDS = (
         "about after also been being between could from have just like make more most much only "
         "other over really should some still than that their them then there these they this those "
