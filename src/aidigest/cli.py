@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from aidigest import __version__
 from aidigest.config import Config, load_config
+from aidigest.console import err, out
 from aidigest.errors import AidigestError, InputError
 from aidigest.models import Post, SourceReport
 from aidigest.publish import init_site
@@ -26,8 +26,6 @@ from aidigest.store import Store, open_store
 from aidigest.timeutil import parse_instant
 
 F = TypeVar("F", bound=Callable[..., Any])
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def friendly(func: F) -> F:

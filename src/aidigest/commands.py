@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from aidigest.config import Config, load_config
+from aidigest.console import err, out
 from aidigest.errors import AidigestError
 from aidigest.models import RunReport, Slot, Story
 from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot
@@ -19,9 +19,6 @@ from aidigest.slots import parse_slot
 from aidigest.store import Store, open_store
 from aidigest.stories import build_stories
 from aidigest.timeutil import now_utc, parse_instant
-
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
 
 
 def stories_for_window(
