@@ -79,6 +79,8 @@ class FeedSource(_SourceBase):
     kind: Literal["feed"]
     url: str
     handle: str | None = None
+    retries: int = 2
+    x_mirrors: list[str] = []
 
 
 class JsonlSource(_SourceBase):
