@@ -153,7 +153,8 @@ def _run_stages(
             f"slot {slot.key} is already published at {existing['path']}; use --force to rewrite"
         )
         say(report.notes[-1])
-        return RunResult(report, path=Path(existing["path"]))
+        return RunResult(report, path=Path(existing["path"]),
+                         built=_build_if_missing(cfg, Path(existing["path"]), options, report, say))
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
     stories = make_stories(cfg, store, slot, report)
     writer, chosen = _select(cfg, store, stories, options, report, slot, run_id)
@@ -174,6 +175,24 @@ def _run_stages(
         report.outcome = "dry-run"
         return RunResult(report, markdown=markdown, stories=stories)
     return _publish(cfg, store, digest, chosen, markdown, options, report, say, stories)
+
+
+def _build_if_missing(
+    cfg: Config, post: Path, options: RunOptions, report: RunReport, say: Progress
+) -> Path | None:
+    """Build the site when a published slot's page is missing (a run killed mid-build)."""
+    if not (options.build if options.build is not None else cfg.publish.build):
+        return None
+    if (cfg.site_path / "public" / "posts" / post.stem.lower() / "index.html").exists():
+        return None
+    try:
+        built = build_site(cfg.site_path)
+    except AidigestError as exc:
+        report.error(str(exc))
+        return None
+    report.note(f"the page of {post.name} was missing; site rebuilt")
+    say(f"build: site built in {built}")
+    return built
 
 
 def _select(

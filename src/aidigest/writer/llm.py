@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -103,13 +103,15 @@ class LlmWriter:
         workers = max(1, min(len(pending), self.chain.primary.provider.max_concurrency))
         if pending:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llm-writer") as pool:
-                done = pool.map(self._write_safely, [stories[i] for i in pending])
-                for index, result in zip(pending, done, strict=True):
-                    results[index] = result
+                futures = {pool.submit(self._write_safely, stories[i]): i for i in pending}
+                for future in as_completed(futures):
+                    result = results[futures[future]] = future.result()
+                    # stored at once: a run killed later still keeps the items already paid for
+                    self._persist(stories[futures[future]].id, result, report)
         items = []
         for story, maybe in zip(stories, results, strict=True):
             result = maybe or self._write_safely(story)
-            self._account(story.id, result, report)
+            self._account(result, report)
             items.append(result.item)
         return items
 
@@ -268,14 +270,17 @@ class LlmWriter:
         for message in self.chain.skipped:
             report.note(message)
 
-    def _account(self, story_id: str, result: ItemResult, report: RunReport) -> None:
+    def _persist(self, story_id: str, result: ItemResult, report: RunReport) -> None:
+        """The calls and the cached answer of one freshly written story, into the store."""
         self._record("item", story_id, result.attempts.records, report)
-        _add(report, **result.counts)
-        result.report.notes.extend(result.attempts.notes)
-        report.items.append(result.report)
         if result.cache and self.store is not None:
             key, model, content, answer = result.cache
             self.store.cache_put(key, pr.load(pr.ITEM).version, model, content, answer)
+
+    def _account(self, result: ItemResult, report: RunReport) -> None:
+        _add(report, **result.counts)
+        result.report.notes.extend(result.attempts.notes)
+        report.items.append(result.report)
 
     def _record(self, purpose: str, story_id: str | None, records: list[CallRecord],
                 report: RunReport) -> None:
