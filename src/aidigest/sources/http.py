@@ -94,8 +94,9 @@ class HttpGetter:
             except httpx.TransportError as exc:  # timeouts, resets, drops mid-body
                 attempt = self._backoff(attempt, url, _describe_transport(exc))
                 continue
-            self._note_remaining(response)
-            if response.status_code == 429:
+            if response.status_code != 429:
+                self._note_remaining(response)
+            else:
                 limited += 1
                 self._wait_rate_limit(response, url, limited)
                 continue
