@@ -90,3 +90,28 @@ def test_site_outside_git_is_reported_not_raised(tmp_path: Path) -> None:
     post.write_text("x\n", encoding="utf-8")
     outcome = publish_git(site, post, "m", push_to="origin")
     assert outcome.errors and "not inside a git repository" in outcome.errors[0]
+
+
+def test_a_run_that_publishes_nothing_still_pushes_what_a_failed_push_left(tmp_path: Path) -> None:
+    bare = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(bare), cwd=tmp_path)
+    site = _site_repo(tmp_path, tmp_path / "unreachable" / "nowhere.git")
+    cfg = _config(tmp_path)
+    with open_store(cfg.store_path) as store:
+        assert run_slot(cfg, store, RunOptions(SLOT, fetch=True)).report.outcome == \
+            "published-with-errors"
+        again = run_slot(cfg, store, RunOptions(SLOT)).report  # the slot is done; push retried
+    assert again.outcome == "skipped"
+    assert any("git push to origin failed" in e and "next run" in e for e in again.errors)
+
+    git("remote", "set-url", "origin", str(bare), cwd=site)
+    later = SLOT.next().next().next()  # a slot without posts: nothing new to publish
+    with open_store(cfg.store_path) as store:
+        empty = run_slot(cfg, store, RunOptions(later)).report
+        quiet = run_slot(cfg, store, RunOptions(SLOT)).report
+    assert empty.outcome == "empty" and not empty.errors, empty.errors
+    assert "git: pushed pending commits to origin" in empty.notes
+    assert git("rev-parse", "main", cwd=bare) == git("rev-parse", "HEAD", cwd=site)
+    assert git("log", "-1", "--format=%s", "main", cwd=bare).startswith("digest 2025-12-07T08:")
+    assert quiet.outcome == "skipped" and not quiet.errors  # up to date: no push, no error
+    assert not any("pushed" in n for n in quiet.notes)

@@ -18,7 +18,7 @@ from aidigest.config import Config
 from aidigest.errors import AidigestError
 from aidigest.models import Digest, Post, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
-from aidigest.publish.followups import after_publish
+from aidigest.publish.followups import after_publish, retry_push
 from aidigest.render import render_digest
 from aidigest.slots import latest_finished, zone
 from aidigest.sources.runner import fetch_all
@@ -153,6 +153,7 @@ def _run_stages(
             f"slot {slot.key} is already published at {existing['path']}; use --force to rewrite"
         )
         say(report.notes[-1])
+        retry_push(cfg, report, say)
         return RunResult(report, path=Path(existing["path"]),
                          built=_build_if_missing(cfg, Path(existing["path"]), options, report, say))
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
@@ -162,6 +163,7 @@ def _run_stages(
         report.outcome = "empty"
         report.note(f"no publishable story in slot {slot.key}; nothing published")
         say(report.notes[-1])
+        retry_push(cfg, report, say)
         return RunResult(report, stories=stories)
     say(f"write: {len(chosen)} items with the {writer.name} writer")
     items = writer.write_items(chosen, report)

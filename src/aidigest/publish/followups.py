@@ -1,5 +1,6 @@
 """What happens after a post is written: the optional git commit/push and the notifications,
-each recorded in the run report as a note (success) or an error (failure).
+each recorded in the run report as a note (success) or an error (failure); and, for a run that
+publishes nothing, the push of commits an earlier failed push left behind.
 
 Does NOT write or build the site, and never raises for a failing follow-up: the post is
 already published when these run.
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from aidigest.config import Config
 from aidigest.models import Digest, RunReport
-from aidigest.publish.git import publish_git
+from aidigest.publish.git import GitOutcome, publish_git, push_pending
 from aidigest.publish.notify import notify_all
 
 
@@ -35,15 +36,26 @@ def after_publish(
             push_to=cfg.publish.remote if cfg.publish.push else None,
             branch=cfg.publish.branch, timeout=cfg.publish.git_timeout,
         )
-        for note in outcome.notes:
-            report.note(note)
-            say(note)
-        for problem in outcome.errors:
-            report.error(problem)
-            say(f"git: {problem}")
+        _record(outcome, report, say)
     for result in notify_all(cfg.notify, digest, post):
         if result.error:
             report.error(f"notify {result.channel} failed: {result.error}")
         else:
             report.note(f"notify {result.channel}: sent")
         say(f"notify: {result.channel} {'FAILED' if result.error else 'sent'}")
+
+
+def retry_push(cfg: Config, report: RunReport, say: Callable[[str], None]) -> None:
+    """For a run that publishes nothing: push what a failed push of an earlier run left."""
+    if cfg.publish.git and cfg.publish.push:
+        _record(push_pending(cfg.site_path, cfg.publish.remote, cfg.publish.branch,
+                             cfg.publish.git_timeout), report, say)
+
+
+def _record(outcome: GitOutcome, report: RunReport, say: Callable[[str], None]) -> None:
+    for note in outcome.notes:
+        report.note(note)
+        say(note)
+    for problem in outcome.errors:
+        report.error(problem)
+        say(f"git: {problem}")

@@ -81,6 +81,37 @@ def push(repo: Path, remote: str, branch: str | None, timeout: float = 60.0) -> 
         raise PublishError(f"git push to {remote} failed: {_tail(done)}")
 
 
+def unpushed(repo: Path, remote: str, branch: str | None, timeout: float = 60.0) -> int | None:
+    """Local commits not yet on ``remote`` as far as its remote-tracking ref knows (updated by
+    every successful push); None if that is unknown (never pushed, or not a git work tree)."""
+    if branch is None:
+        current = _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", timeout=timeout)
+        if current.returncode != 0:
+            return None
+        branch = current.stdout.strip()
+    ref = f"refs/remotes/{remote}/{branch}"
+    if _git(repo, "rev-parse", "--verify", "--quiet", ref, timeout=timeout).returncode != 0:
+        return None
+    count = _git(repo, "rev-list", "--count", f"{ref}..HEAD", timeout=timeout)
+    return int(count.stdout.strip()) if count.returncode == 0 else None
+
+
+def push_pending(repo: Path, remote: str, branch: str | None, timeout: float = 60.0) -> GitOutcome:
+    """Push commits left behind by a failed push of an earlier run (a run that publishes
+    nothing new); nothing happens when the remote is known to be up to date."""
+    outcome = GitOutcome()
+    try:
+        if unpushed(repo, remote, branch, timeout) == 0:
+            return outcome
+        push(repo, remote, branch, timeout)
+    except PublishError as exc:
+        outcome.errors.append(f"{exc}; the commits are kept locally and the next run pushes them")
+        return outcome
+    outcome.pushed = True
+    outcome.notes.append(f"git: pushed pending commits to {remote}")
+    return outcome
+
+
 def publish_git(
     repo: Path, post: Path, message: str, *, push_to: str | None, branch: str | None = None,
     timeout: float = 60.0,
