@@ -127,6 +127,15 @@ def sources_table(cfg: Config, store: Store, action: str) -> Table:
     return table
 
 
+def _duration(run: dict[str, Any], report: dict[str, Any]) -> float | None:
+    """Seconds the run took: as measured by the run, else from its start and finish times."""
+    measured = report.get("llm", {}).get("duration_s")
+    if measured is not None or not (run["started_at"] and run["finished_at"]):
+        return measured
+    started, finished = (parse_instant(run[k]) for k in ("started_at", "finished_at"))
+    return round((finished - started).total_seconds(), 3)
+
+
 def status_data(cfg: Config, store: Store) -> dict[str, Any]:
     now = now_utc()
     runs = []
@@ -135,13 +144,15 @@ def status_data(cfg: Config, store: Store) -> dict[str, Any]:
         runs.append({
             "id": run["id"], "slot": run["slot"], "command": run["command"],
             "started_at": run["started_at"], "finished_at": run["finished_at"],
-            "outcome": run["outcome"], "duration_s": rep.get("llm", {}).get("duration_s"),
+            "outcome": run["outcome"], "duration_s": _duration(run, rep),
             "published_path": rep.get("published_path"), "errors": rep.get("errors", []),
         })
-    from aidigest.scheduler import next_due
+    from aidigest.scheduler import lock_holder, next_due, owed_slots
 
     next_slot, due = next_due(now, cfg)
     return {
+        "running_pid": lock_holder(cfg),
+        "owed_slots": [s.key for s in owed_slots(now, cfg, store)],
         "runs": runs,
         "sources": store.source_health(),
         "llm": {"last_day": store.llm_totals(now - timedelta(days=1)),
@@ -165,11 +176,21 @@ def status_tables(data: dict[str, Any]) -> list[Table]:
     for name, h in data["sources"].items():
         health.add_row(name, h["started_at"], "yes" if h["ok"] else "NO", str(h["new"]),
                        "STALE" if h["stale"] else "", str(h["error"] or "")[:80])
-    llm = Table(title=f"LLM ({data['posts']} posts stored; next slot {data['next_slot']} "
-                      f"due {data['next_slot_due']})")
+    llm = Table(title=f"LLM ({data['posts']} posts stored)")
     for col in ("period", "calls", "prompt tokens", "completion tokens", "cost"):
         llm.add_column(col)
     for period, t in data["llm"].items():
         llm.add_row(period, str(t["calls"]), str(t["prompt_tokens"]),
                     str(t["completion_tokens"]), f"{t['cost']:.4f}")
-    return [runs, health, llm]
+    return [runs, health, llm, _schedule_table(data)]
+
+
+def _schedule_table(data: dict[str, Any]) -> Table:
+    table = Table(title="schedule", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    pid = data["running_pid"]
+    table.add_row("now", f"running now (pid {pid})" if pid else "idle")
+    table.add_row("next slot", f"{data['next_slot']} due {data['next_slot_due']}")
+    table.add_row("due, not done", ", ".join(data["owed_slots"]) or "none")
+    return table

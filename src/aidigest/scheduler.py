@@ -76,6 +76,25 @@ def run_lock(cfg: Config) -> Iterator[Path]:
         os.close(fd)
 
 
+def lock_holder(cfg: Config) -> int | None:
+    """The pid of the live process holding the run lock, read from the lock file WITHOUT taking
+    the lock (a probe must never make a starting run fail); None when no run is in progress."""
+    try:
+        text = lock_path(cfg).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.isdigit():
+        return None
+    pid = int(text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:  # killed without releasing (the kernel dropped the lock)
+        return None
+    except PermissionError:  # alive, another user's
+        return pid
+    return pid
+
+
 def due_at(slot: Slot, delay_minutes: float) -> datetime:
     """When ``slot`` should run: its end plus the delay that lets late posts arrive."""
     return slot.end + timedelta(minutes=delay_minutes)
@@ -100,6 +119,14 @@ def candidate_slots(now: datetime, cfg: Config) -> list[Slot]:
     for _ in range(cfg.schedule.catch_up):
         slots.append(slots[-1].previous())
     return slots[::-1]
+
+
+def owed_slots(now: datetime, cfg: Config, store: Store) -> list[Slot]:
+    """Due slots (within the catch-up reach) that are not done yet: what the scheduler would
+    run now, oldest first."""
+    slots = candidate_slots(now, cfg)
+    done = finished_slots(store, [s.key for s in slots])
+    return [s for s in slots if s.key not in done]
 
 
 def finished_slots(store: Store, keys: list[str]) -> set[str]:
