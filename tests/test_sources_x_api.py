@@ -206,3 +206,17 @@ def test_bad_token_is_a_clear_error_without_the_token(replay: Replay, store: Sto
     assert CANARY not in json.dumps(report.__dict__)
     assert CANARY.encode() not in store_bytes(tmp_path)
 
+
+
+def test_server_echoing_the_token_is_redacted(replay: Replay, store: Store, tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    def echo(request: Request) -> object:
+        auth = request.headers.get("Authorization", "")
+        return json_response({"title": "Bad Request", "detail": f"bad header {auth} ({quote(auth)})"}, 400)
+
+    replay.route("/2/users/by", echo)
+    report = run(x_config(tmp_path, replay.url, users=["aivoice"]), store)
+    assert not report.ok and "HTTP 400" in (report.error or "") and "[redacted]" in report.error
+    assert CANARY not in report.error
+    assert CANARY.encode() not in store_bytes(tmp_path)

@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from urllib.parse import quote, quote_plus
 
 import httpx
 
@@ -59,8 +60,10 @@ class HttpGetter:
         sleep: Sleep | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.source = source
+        self.secrets = tuple(s for s in secrets if s)
         self.retries = max(0, retries)
         self.max_wait = max_wait
         self.sleep: Sleep = sleep or pause
@@ -74,6 +77,13 @@ class HttpGetter:
 
     def close(self) -> None:
         self.client.close()
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret (plain or URL-encoded) replaced, e.g. an echoed header."""
+        for value in self.secrets:
+            for form in {value, quote(value, safe=""), quote_plus(value)}:
+                text = text.replace(form, "[redacted]")
+        return text
 
     def __enter__(self) -> HttpGetter:
         return self

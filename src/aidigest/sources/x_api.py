@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 from aidigest.config import XApiSource, secret
 from aidigest.errors import SourceError
 from aidigest.models import Author, Post, SourceReport
@@ -80,7 +82,7 @@ class XApiReader:
             self.name, timeout=self.entry.timeout, retries=self.entry.retries,
             max_wait=self.entry.max_wait_seconds,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "aidigest"},
-            sleep=self._sleep, clock=self._clock, rng=self._rng,
+            sleep=self._sleep, clock=self._clock, rng=self._rng, secrets=(token,),
         )
 
     def fetch(self, cursors: Cursors, report: SourceReport) -> Iterator[list[Post]]:
@@ -205,9 +207,9 @@ class _Api:
         if response.status_code == 401:
             raise SourceError(f"{where}: check the token in {self.reader.entry.bearer_token_env}")
         if response.status_code in (403, 404):
-            raise TimelineUnavailable(f"{where}: {_problem(response.text)}")
+            raise TimelineUnavailable(f"{where}: {self.problem(response)}")
         if response.status_code != 200:
-            raise SourceError(f"{where}: {_problem(response.text)}")
+            raise SourceError(f"{where}: {self.problem(response)}")
         try:
             payload = response.json()
         except ValueError:
@@ -218,8 +220,12 @@ class _Api:
         if not isinstance(payload, dict):
             raise SourceError(f"source {self.reader.name}: unexpected answer from {short_url(url)}")
         if not errors_ok and "data" not in payload and "meta" not in payload and payload.get("errors"):
-            raise TimelineUnavailable(f"{where}: {_problem(response.text)}")
+            raise TimelineUnavailable(f"{where}: {self.problem(response)}")
         return payload
+
+    def problem(self, response: httpx.Response) -> str:
+        """What the server said went wrong, with any echoed secret redacted."""
+        return self.http.redact(_problem(response.text))
 
     def convert(self, payload: dict[str, Any], owner: Author | None) -> PageResult:
         result = page_posts(payload, self.reader.name, owner)
