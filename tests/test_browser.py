@@ -1,6 +1,7 @@
 """A real browser check: the init site built by Hugo, served on localhost, loaded in headless
 Chromium (``--dump-dom``, ``--screenshot``). Every item's title, link and bold terms are on the
-rendered page, and hostile post text is shown as text, never run or parsed as HTML."""
+rendered page (also bold next to CJK punctuation: 为**《箭头》**的), and hostile post text is
+shown as text, never run or parsed as HTML."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ HOSTILE = [
     DigestItem("Essential AI发布首个开源模型Rnj-1 8B", "由**Ashish Vaswani**共同创立的**Essential AI**"
                "发布**Rnj-1**，<iframe src=//evil></iframe>。", "https://x.com/clem/status/2",
                "clem 🤗", "s2", "2"),
-    DigestItem("苹果工程师跳槽OpenAI", "超过50人离开**苹果**，加入**OpenAI**。&lt;script&gt;",
+    DigestItem("苹果工程师跳槽OpenAI", "超过50人离开**苹果**，加入**OpenAI**。&lt;script&gt;"
+               "短片**《箭头》**的，在**词错误率（WER）**方面，务**“长程记忆”**，2*3*4 与 a*b",
                "https://x.com/imxiaohu/status/3", "小互", "s3", "3"),
 ]
 
@@ -108,9 +110,11 @@ def test_digest_page_in_headless_chromium(served: str, tmp_path: Path) -> None:
         title = f"{item.title}-{item.author_name}"
         assert (title, item.url) in page.links, (title, page.links)
     assert '<script>alert("x")</script>' in text and "<img src=x onerror=alert(2)>" in text
-    for term in ("Qwen3-TTS", "Nano Banana", "Ashish Vaswani", "Essential AI", "Rnj-1",
-                 "苹果", "OpenAI"):
-        assert term in page.strong, (term, page.strong)
+    assert "2*3*4 与 a*b" in text  # literal asterisks stay literal
+    # every bold term, also beside CJK punctuation, and nothing else bold (no wrong pairing)
+    assert page.strong == ["Qwen3-TTS", "Nano Banana", "Ashish Vaswani", "Essential AI", "Rnj-1",
+                           "苹果", "OpenAI", "《箭头》", "词错误率（WER）", "“长程记忆”"]
+    assert "**" not in text
     shot = tmp_path / "digest.png"
     done = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1000,1600", served)
     assert shot.exists() and shot.stat().st_size > 10_000, done.stderr[-2000:]

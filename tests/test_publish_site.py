@@ -29,8 +29,8 @@ def make_digest(slot: Slot, n: int, items: int = 8) -> Digest:
     cats = tuple(TAGS[(n + k) % len(TAGS)] for k in range(3 + n % 3))
     made = [
         DigestItem(f"第{n}期第{i}条：模型Model-{n}-{i}发布", f"**Model-{n}-{i}**在基准测试中表现突出，"
-                   f"由**Lab{i}**推出。", f"https://x.com/u{i}/status/{n}{i:03d}", f"作者{i}",
-                   f"s{n}-{i}", f"{n}{i:03d}")
+                   f"由**Lab{i}**推出，见**《报告{i}》**。", f"https://x.com/u{i}/status/{n}{i:03d}",
+                   f"作者{i}", f"s{n}-{i}", f"{n}{i:03d}")
         for i in range(1, items + 1)
     ]
     return Digest(slot, slot.end + timedelta(seconds=8), cats, tuple(made))
@@ -58,6 +58,7 @@ def test_twenty_digests_build_with_category_pages_and_rss(tmp_path: Path) -> Non
     assert rss.count("<item>") == 20 and "过去4小时全球AI发生了什么？" in rss
     page = pages[0].read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page and "<strong>Model-" in page and "<ol>" in page
+    assert "<strong>《报告1》</strong>。" in page and "**" not in page  # bold beside CJK punctuation
     assert 'href="/categories/' in page
 
 
