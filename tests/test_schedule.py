@@ -162,3 +162,24 @@ def test_run_lock_is_exclusive_and_names_the_holder(tmp_path: Path) -> None:
             pass
     with run_lock(cfg):  # released: can be taken again
         pass
+
+
+def test_a_slot_skipped_for_the_lock_runs_minutes_later_not_next_slot(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, catch_up=0)
+    clock = FakeClock(FIRST.end + timedelta(minutes=10))
+    ran: list[tuple[str, datetime]] = []
+    held = [True]  # the first attempt finds the lock held by a manual run
+
+    def run_one(slot: Slot) -> str:
+        if held:
+            held.clear()
+            raise AlreadyRunningError("aidigest is already running (pid 1)")
+        ran.append((slot.key, clock.now))
+        return "published"
+
+    log: list[str] = []
+    sched = Scheduler(cfg, run_one, lambda keys: set(), clock=clock, sleep=clock.sleep,
+                      say=log.append, retry_seconds=120)
+    sched.run_forever(until=lambda: bool(ran))
+    assert ran == [(FIRST.key, FIRST.end + timedelta(minutes=12))]
+    assert any("skipped" in line and "trying again in 120 s" in line for line in log)

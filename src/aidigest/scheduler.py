@@ -175,7 +175,9 @@ class Scheduler:
     sleep: Sleep = time.sleep
     say: Callable[[str], None] = log.info
     nap_seconds: float = 60.0
+    retry_seconds: float = 120.0  # a slot skipped because another run held the lock
     stop_requested: bool = False
+    blocked: bool = False
     ran: list[str] = field(default_factory=list)
 
     def stop(self, *_args: object) -> None:
@@ -193,6 +195,7 @@ class Scheduler:
     def run_pending(self) -> int:
         """Run every pending slot (stopping early on request); returns how many ran."""
         count = 0
+        self.blocked = False
         for slot in self.pending(self.clock()):
             if self.stop_requested:
                 break
@@ -200,7 +203,9 @@ class Scheduler:
             try:
                 outcome = self.run_one(slot)
             except AlreadyRunningError as exc:
-                self.say(f"schedule: slot {slot.key} skipped: {exc}")
+                self.say(f"schedule: slot {slot.key} skipped: {exc}; trying again in "
+                         f"{self.retry_seconds:g} s")
+                self.blocked = True
                 continue
             if outcome in DONE_OUTCOMES:  # a failed slot is tried again on the next pass
                 self.ran.append(slot.key)
@@ -209,9 +214,12 @@ class Scheduler:
         return count
 
     def wait_for_next(self) -> None:
-        """Sleep until the next slot is due, in naps so that a stop request is noticed."""
+        """Sleep until the next slot is due (or, after a slot was skipped for the lock, for
+        ``retry_seconds``), in naps so that a stop request is noticed."""
         upcoming, when = next_due(self.clock(), self.cfg)
         self.say(f"schedule: next slot {upcoming.key} due at {when.isoformat()}")
+        if self.blocked:
+            when = min(when, self.clock() + timedelta(seconds=self.retry_seconds))
         while not self.stop_requested:
             left = (when - self.clock()).total_seconds()
             if left <= 0:
