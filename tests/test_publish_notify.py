@@ -137,3 +137,28 @@ def test_every_commented_publish_and_notify_option_in_the_template_is_valid(tmp_
                            tmp_path)
     assert cfg.notify.email and cfg.notify.email.password_env == "SMTP_PASSWORD"
     assert cfg.notify.telegram and cfg.notify.webhook and cfg.publish.template_dir == "templates"
+
+
+def test_webhook_url_from_env_is_never_in_an_error(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret_path = "/services/T000/B000/XXXXsecretXXXX"
+    monkeypatch.setenv("HOOK_URL", httpserver.url_for(secret_path))
+    httpserver.expect_request(secret_path, method="POST").respond_with_data("no", status=500)
+    (failed,) = notify_all(_conf(webhook={"url_env": "HOOK_URL"}), _digest(), POST)
+    assert failed.error == "HTTP 500 from localhost"
+    monkeypatch.setenv("HOOK_URL", "http://127.0.0.1:1" + secret_path)  # nothing listens
+    (refused,) = notify_all(_conf(webhook={"url_env": "HOOK_URL"}), _digest(), POST)
+    assert refused.error and "ConnectError from 127.0.0.1" in refused.error
+    assert "secret" not in refused.error
+    monkeypatch.delenv("HOOK_URL")
+    (unset,) = notify_all(_conf(webhook={"url_env": "HOOK_URL"}), _digest(), POST)
+    assert unset.error and "HOOK_URL is not set" in unset.error
+
+
+@pytest.mark.parametrize("hook", [{}, {"url": "http://a/", "url_env": "B"}])
+def test_webhook_needs_exactly_one_of_url_and_url_env(hook: dict[str, str]) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="one of url or url_env"):
+        _conf(webhook=hook)

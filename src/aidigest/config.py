@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aidigest.errors import ConfigError, MissingSecretError
 from aidigest.slots import zone
@@ -140,8 +140,15 @@ class ScheduleSection(_Strict):
 
 
 class WebhookNotify(_Strict):
-    url: str
+    url: str | None = None
+    url_env: str | None = None  # for a URL that is itself a secret (Slack, Discord, Feishu hooks)
     timeout: float = 10.0
+
+    @model_validator(mode="after")
+    def _one_url(self) -> WebhookNotify:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("set one of url or url_env (the name of a variable holding the URL)")
+        return self
 
 
 class TelegramNotify(_Strict):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -65,9 +66,15 @@ def message_text(body: dict[str, Any]) -> str:
 
 
 def send_webhook(conf: WebhookNotify, body: dict[str, Any]) -> None:
-    response = httpx.post(conf.url, json=body, timeout=conf.timeout)
+    """POST the JSON body; errors name the host only (a hook's path is often its secret)."""
+    url = conf.url or secret(conf.url_env, "the webhook URL ([notify.webhook])")
+    host = urlsplit(url).hostname or "the webhook"
+    try:
+        response = httpx.post(url, json=body, timeout=conf.timeout)
+    except httpx.HTTPError as exc:
+        raise AidigestError(f"{type(exc).__name__} from {host}: {exc}".replace(url, "***")) from None
     if response.status_code >= 300:
-        raise AidigestError(f"HTTP {response.status_code} from {conf.url}")
+        raise AidigestError(f"HTTP {response.status_code} from {host}")
 
 
 def send_telegram(conf: TelegramNotify, body: dict[str, Any]) -> None:
