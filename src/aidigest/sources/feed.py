@@ -69,9 +69,16 @@ class FeedReader:
             return
         if response.status_code != 200:
             raise SourceError(f"{where}: check 'url' in aidigest.toml")
-        parsed = feedparser.parse(
-            response.content, response_headers={"content-type": response.headers.get("content-type", "")}
-        )
+        try:
+            parsed = feedparser.parse(
+                response.content,
+                response_headers={"content-type": response.headers.get("content-type", "")},
+            )
+        except Exception as exc:  # feedparser raises whatever hostile bytes make its parsers raise
+            raise SourceError(
+                f"source {self.name}: {short_url(self.entry.url)} is not an RSS/Atom feed "
+                f"that can be read ({type(exc).__name__})"
+            ) from None
         posts = self._posts(parsed, report)
         for key, header in (("etag", "etag"), ("last_modified", "last-modified")):
             if response.headers.get(header):
@@ -172,6 +179,6 @@ def _with_title(title: str, body: str) -> str:
 
 
 def _lang(feed: Any) -> str | None:
-    language = str(feed.get("language") or "").strip().lower()
+    language = clean_text(str(feed.get("language") or "")).strip().lower()
     return language.split("-")[0] or None if language else None
 

@@ -131,13 +131,11 @@ class HttpGetter:
             self.sleep(seconds)
 
     def _reset_at(self, response: httpx.Response) -> float | None:
-        reset = response.headers.get("x-rate-limit-reset")
-        if reset and reset.strip().isdigit():
-            return float(reset.strip())
-        retry_after = response.headers.get("retry-after")
-        if retry_after and retry_after.strip().isdigit():
-            return self.clock() + float(retry_after.strip())
-        return None
+        reset = _seconds(response.headers.get("x-rate-limit-reset"))
+        if reset is not None:
+            return reset
+        retry_after = _seconds(response.headers.get("retry-after"))
+        return None if retry_after is None else self.clock() + retry_after
 
     def _note_remaining(self, response: httpx.Response) -> None:
         remaining = response.headers.get("x-rate-limit-remaining")
@@ -169,6 +167,12 @@ class HttpGetter:
                 f"longer than max_wait_seconds={self.max_wait:g}; the next run goes on"
             )
         self._sleep(wait)
+
+
+def _seconds(value: str | None) -> float | None:
+    """A header holding whole seconds (ASCII digits only), else None."""
+    text = (value or "").strip()
+    return float(text) if text.isascii() and text.isdigit() and len(text) < 16 else None
 
 
 def _describe_transport(exc: httpx.TransportError) -> str:

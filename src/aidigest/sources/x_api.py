@@ -32,7 +32,7 @@ from aidigest.errors import SourceError
 from aidigest.models import Author, Post, SourceReport
 from aidigest.sources import Cursors
 from aidigest.sources.http import Clock, HttpGetter, Sleep, short_url
-from aidigest.sources.x_tweets import PageResult, page_posts
+from aidigest.sources.x_tweets import PageResult, numeric_id, page_posts
 from aidigest.timeutil import parse_instant
 
 TWEET_FIELDS = (
@@ -182,12 +182,12 @@ def _meta(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _max_id(*ids: Any) -> str | None:
-    numeric = [str(i) for i in ids if i is not None and str(i).isdigit()]
+    numeric = [n for n in (numeric_id(i) for i in ids) if n]
     return max(numeric, key=int) if numeric else None
 
 
 def _reached(result: PageResult, since: str) -> bool:
-    return any(p.id.isdigit() and int(p.id) <= int(since) for p in result.posts)
+    return any(numeric_id(p.id) and int(p.id) <= int(since) for p in result.posts)
 
 
 class _Api:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from aidigest.sources.jsonl import clean_text
 from aidigest.timeutil import parse_instant
 
 TWITTER_EPOCH_MS = 1288834974657
+DIGITS = re.compile(r"[0-9]{1,20}")
 UNKNOWN_HANDLE = "unknown"
 METRIC_KEYS = {
     "likes": "like_count",
@@ -51,6 +53,12 @@ def status_url(handle: str, post_id: str) -> str:
     """The canonical URL of a post; ``x.com/i/status/<id>`` when the author is unknown."""
     who = "i" if handle == UNKNOWN_HANDLE else handle
     return f"https://x.com/{who}/status/{post_id}"
+
+
+def numeric_id(value: Any) -> str | None:
+    """``value`` as an X id (ASCII digits only), else None."""
+    text = str(value).strip() if value is not None else ""
+    return text if DIGITS.fullmatch(text) else None
 
 
 def snowflake_time(post_id: str) -> datetime | None:
@@ -84,12 +92,13 @@ def _by_id(items: Any) -> dict[str, dict[str, Any]]:
 
 def author_of(user: dict[str, Any] | None) -> Author | None:
     """An Author from an ``includes.users`` object (None without a username)."""
-    if not user or not user.get("username"):
+    handle = clean_text(str((user or {}).get("username") or "")).strip().lstrip("@")
+    if not user or not handle:
         return None
     metrics = user.get("public_metrics") if isinstance(user.get("public_metrics"), dict) else {}
     followers = metrics.get("followers_count") if metrics else None
     return Author(
-        handle=clean_text(str(user["username"])).lstrip("@"),
+        handle=handle,
         name=clean_text(str(user.get("name") or "")),
         followers=followers if isinstance(followers, int) else None,
     )
@@ -149,8 +158,9 @@ def _metrics(tweet: dict[str, Any]) -> Metrics:
 def _references(tweet: dict[str, Any]) -> dict[str, str]:
     refs: dict[str, str] = {}
     for ref in _as_list(tweet.get("referenced_tweets")):
-        if ref.get("type") and ref.get("id") is not None:
-            refs.setdefault(str(ref["type"]), str(ref["id"]))
+        ref_id = numeric_id(ref.get("id"))
+        if ref.get("type") and ref_id:
+            refs.setdefault(str(ref["type"]), ref_id)
     return refs
 
 
@@ -159,15 +169,15 @@ def tweet_post(
     fallback: Author | None = None,
 ) -> Post:
     """One tweet object as a Post (ValueError when it has no usable id)."""
-    post_id = clean_text(str(tweet.get("id") or "")).strip()
-    if not post_id.isdigit():
-        raise ValueError(f"tweet without a numeric id: {post_id[:40]!r}")
+    post_id = numeric_id(tweet.get("id"))
+    if post_id is None:
+        raise ValueError(f"tweet without a numeric id: {clean_text(str(tweet.get('id')))[:40]!r}")
     author = author_of(users.get(str(tweet.get("author_id")))) or fallback
     author = author or Author(handle=UNKNOWN_HANDLE)
     text, links = expand_text(tweet)
     refs = _references(tweet)
     lang = tweet.get("lang")
-    conversation = tweet.get("conversation_id")
+    conversation = numeric_id(tweet.get("conversation_id"))
     return Post(
         id=post_id,
         url=status_url(author.handle, post_id),
@@ -180,7 +190,7 @@ def tweet_post(
         reply_to=refs.get("replied_to"),
         quote_of=refs.get("quoted"),
         repost_of=refs.get("retweeted"),
-        conversation_id=str(conversation) if conversation else None,
+        conversation_id=conversation,
         metrics=_metrics(tweet),
         source=source,
         raw=raw_json(tweet),

@@ -21,7 +21,7 @@ X_HOSTS = frozenset({
     "x.com", "www.x.com", "mobile.x.com", "twitter.com", "www.twitter.com",
     "mobile.twitter.com", "xcancel.com", "fxtwitter.com", "vxtwitter.com", "fixupx.com",
 })
-STATUS_PATH = re.compile(r"^/(?P<handle>[A-Za-z0-9_]{1,15})/status(?:es)?/(?P<id>\d{1,20})(?:[/?#].*)?$")
+STATUS_PATH = re.compile(r"^/(?P<handle>[A-Za-z0-9_]{1,15})/status(?:es)?/(?P<id>[0-9]{1,20})(?:[/?#].*)?$")
 PROFILE_PATH = re.compile(r"^/(?P<handle>[A-Za-z0-9_]{1,15})/?$")
 BLOCK_TAGS = frozenset({
     "p", "div", "br", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
