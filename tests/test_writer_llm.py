@@ -111,7 +111,7 @@ def test_valid_json_becomes_the_item(server: ChatServer, store: Store, tmp_path:
     (item,) = items
     assert item.writer == "llm:test-model"
     assert item.summary.startswith("多位作者") and "Qwen3-TTS**" in item.summary
-    assert item.key_terms == ("Introducing Qwen3-TTS",) and item.url.endswith("/1")
+    assert item.key_terms == ("Qwen3-TTS",) and item.url.endswith("/1")
     assert report.items[0].outcome == "ok" and report.items[0].writer == "llm:test-model"
     assert report.llm["calls"] == 1 and report.llm["prompt_tokens"] > 0
     assert report.llm["cost"] > 0 and report.llm["fallbacks"] == 0
