@@ -60,7 +60,7 @@ class Metrics:
             raw = data.get(name)
             try:
                 values[name] = max(0, int(raw)) if raw is not None else 0
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # None-like, text, inf
                 values[name] = 0
         return cls(**values)
 

@@ -24,7 +24,10 @@ def parse_instant(value: str, what: str = "time") -> datetime:
             ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 and the like: outside datetime's range
+        raise InputError(f"{what} {value!r} is out of range") from None
 
 
 def iso_utc(moment: datetime) -> str:
