@@ -242,9 +242,6 @@ def test_x_api_401_error_names_the_variable_not_the_token(
     assert_logs_clean(debug_logs)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sources/x_api.py _problem() quotes an error body verbatim; a server echoing the "
-    "Authorization header puts the token into the SourceError and the stored source health"))
 def test_x_api_server_echoing_the_token_does_not_leak_it(
     xserver: XServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
