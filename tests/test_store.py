@@ -118,3 +118,16 @@ def test_older_schema_is_migrated_keeping_data(tmp_path: Path) -> None:
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
         (post,) = store.get_posts(["1"])
         assert post.text == "old" and post.author.name == "宝玉"
+
+
+def test_feed_copy_does_not_clobber_api_metrics_or_full_text(tmp_path: Path) -> None:
+    full = "Introducing Qwen3-TTS: 49 voices, 10 languages and 9 dialects. " * 4
+    with open_store(tmp_path / "a.db") as store:
+        store.upsert_posts([_post("7", 300, text=full, links=("https://qwen.ai/blog",))])
+        feed_copy = _post("7", 0, text=full[:90] + "…", source="rsshub")
+        store.upsert_posts([replace(feed_copy, metrics=Metrics())])
+        (got,) = store.get_posts(["7"])
+        assert got.metrics.likes == 300 and got.text == full and got.links == ("https://qwen.ai/blog",)
+        store.upsert_posts([_post("7", 450, text=full + " Update: now in the API.")])
+        (got,) = store.get_posts(["7"])
+        assert got.metrics.likes == 450 and got.text.endswith("now in the API.")

@@ -21,6 +21,29 @@ from aidigest.store.migrate import migrate
 from aidigest.timeutil import iso_utc, now_utc, parse_instant
 
 BUSY_TIMEOUT_MS = 15000
+ZERO_METRICS = json.dumps(Metrics().to_dict())  # a feed copy of a post carries no metrics
+
+
+_UPSERT_POST = f"""INSERT INTO posts (id, platform, url, author_handle, created_at, lang,
+         text, links, reply_to, quote_of, repost_of, conversation_id, metrics,
+         source, raw, first_seen_at, updated_at)
+       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+       ON CONFLICT(id) DO UPDATE SET
+         url=excluded.url, author_handle=excluded.author_handle,
+         lang=COALESCE(excluded.lang, posts.lang),
+         text=CASE WHEN length(excluded.text) >= length(posts.text) * 0.8
+                   THEN excluded.text ELSE posts.text END,
+         links=CASE WHEN excluded.links != '[]' THEN excluded.links
+                    ELSE posts.links END,
+         reply_to=COALESCE(excluded.reply_to, posts.reply_to),
+         quote_of=COALESCE(excluded.quote_of, posts.quote_of),
+         repost_of=COALESCE(excluded.repost_of, posts.repost_of),
+         conversation_id=COALESCE(excluded.conversation_id,
+                                  posts.conversation_id),
+         metrics=CASE WHEN excluded.metrics = '{ZERO_METRICS}' THEN posts.metrics
+                      ELSE excluded.metrics END,
+         raw=COALESCE(excluded.raw, posts.raw),
+         updated_at=excluded.updated_at"""
 
 
 def open_store(path: str | Path, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> Store:
@@ -78,21 +101,7 @@ class Store:
                     "SELECT 1 FROM posts WHERE id = ?", (post.id,)
                 ).fetchone()
                 self.conn.execute(
-                    """INSERT INTO posts (id, platform, url, author_handle, created_at, lang,
-                         text, links, reply_to, quote_of, repost_of, conversation_id, metrics,
-                         source, raw, first_seen_at, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                       ON CONFLICT(id) DO UPDATE SET
-                         url=excluded.url, author_handle=excluded.author_handle,
-                         lang=COALESCE(excluded.lang, posts.lang), text=excluded.text,
-                         links=excluded.links,
-                         reply_to=COALESCE(excluded.reply_to, posts.reply_to),
-                         quote_of=COALESCE(excluded.quote_of, posts.quote_of),
-                         repost_of=COALESCE(excluded.repost_of, posts.repost_of),
-                         conversation_id=COALESCE(excluded.conversation_id,
-                                                  posts.conversation_id),
-                         metrics=excluded.metrics, raw=COALESCE(excluded.raw, posts.raw),
-                         updated_at=excluded.updated_at""",
+                    _UPSERT_POST,
                     (
                         post.id, post.platform, post.url, post.author.handle,
                         iso_utc(post.created_at), post.lang, post.text,
