@@ -4,6 +4,7 @@ exits with a clear "already running" message; one digest, one file."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,5 @@ def test_schedule_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "schedule: stopped" in rest, rest
     assert time.monotonic() - started < 10
     assert any(" fetch: " in x for x in lines)  # one line per stage
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00 ")  # the digest's zone
+    assert all(stamp.match(x) for x in lines[1:] if x.strip()), lines  # after the CLI's header

@@ -28,7 +28,7 @@ from types import FrameType
 
 from aidigest.config import Config
 from aidigest.errors import AlreadyRunningError, StoreError
-from aidigest.slots import Slot, latest_finished
+from aidigest.slots import Slot, latest_finished, zone
 from aidigest.store import Store, open_store
 from aidigest.timeutil import now_utc
 
@@ -268,8 +268,15 @@ def stop_on_signals(scheduler: Scheduler, wake: threading.Event) -> Iterator[Non
             signal.signal(sig, old)
 
 
+def stamped(cfg: Config, say: Callable[[str], None], clock: Clock = now_utc) -> Callable[[str], None]:
+    """``say`` with each line prefixed by the time in the digest's zone (a log for cron/nohup)."""
+    tz = zone(cfg.digest.timezone)
+    return lambda line: say(f"{clock().astimezone(tz).isoformat(timespec='seconds')} {line}")
+
+
 def schedule(cfg: Config, say: Callable[[str], None], once: bool = False) -> Scheduler:
     """``aidigest schedule``: the real clock, the pipeline, the store; blocks until stopped."""
+    say = stamped(cfg, say)
     wake = threading.Event()  # a signal ends the nap at once (time.sleep would resume)
 
     def nap(seconds: float) -> None:
