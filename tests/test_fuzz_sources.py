@@ -306,7 +306,39 @@ def test_absurd_values_seen_by_hand() -> None:
 
 
 def test_superscript_digit_id_is_skipped() -> None:
-    result = page_posts({"data": [{"id": "²", "text": "a", "created_at": "2025-12-07T02:15:00Z"},
-                                  {"id": "1997387913022038248",
-                                                              "text": "b"}]}, "x")
+    """'²'.isdigit() is True but int('²') fails: such an id is skipped, not the page."""
+    page = {"data": [{"id": "²", "text": "a", "created_at": "2025-12-07T02:15:00Z"},
+                     {"id": "1997387913022038248", "text": "b"}]}
+    result = page_posts(page, "x")
     assert [p.id for p in result.posts] == ["1997387913022038248"] and result.skipped == 1
+
+
+def test_referenced_ids_with_lone_surrogates_are_storable(store: Store) -> None:
+    """Ids quoted from upstream (conversation, referenced tweets) cannot carry a lone
+    surrogate into the store (SQLite refuses it, losing the source's remaining pages)."""
+    page = {"data": [{"id": "1997387913022038248", "text": "hi", "conversation_id": "\ud800",
+                      "referenced_tweets": [{"type": "quoted", "id": "\udc00"}]}]}
+    assert_storable(page_posts(page, "x").posts, store)
+
+
+def test_feed_that_feedparser_cannot_read_is_a_source_error(httpserver: Any) -> None:
+    """feedparser raises on ``&#xD800;``: FeedReader.fetch says the feed is unreadable."""
+    doc = (b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+           b"<item><title>&#XD800;</title><link>https://example.com/1</link></item>"
+           b"</channel></rss>")
+    httpserver.expect_request("/feed.xml").respond_with_data(doc, content_type="application/rss+xml")
+    reader = FeedReader(FeedSource(name="feed", kind="feed", url=httpserver.url_for("/feed.xml"),
+                                   retries=0))
+    with pytest.raises(SourceError, match="is not an RSS/Atom feed"):
+        list(reader.fetch(_Cursors(), SourceReport("feed", "feed")))
+
+
+class _Cursors:
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self.values[key] = value
