@@ -1,4 +1,8 @@
-"""The Hugo site: where a slot's post goes, the atomic write, the build, a starter site."""
+"""The Hugo site: where a slot's post goes, the atomic write, the build, a starter site.
+
+Does NOT render or decide content (it writes the markdown it is given), touch git, notify
+anyone, or change files of an existing site (``init_site`` only adds missing ones).
+"""
 
 from __future__ import annotations
 
