@@ -106,3 +106,16 @@ def test_init_site_publishes_into_an_existing_hugo_site(tmp_path: Path) -> None:
     assert (existing / "content" / "about.md").exists()
     bad = runner.invoke(main, ["init", str(tmp_path / "x"), "--site", str(tmp_path / "nope")])
     assert bad.exit_code == 1 and "no content/ folder" in bad.output
+
+
+def test_atomic_write_leaves_a_readable_file_and_no_temporaries(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from aidigest.publish.site import write_atomic
+
+    (tmp_path / ".x.md.abc.tmp").write_text("left by a killed run")
+    path = write_atomic(tmp_path / "x.md", "hello")
+    assert path.read_text() == "hello"
+    assert stat.S_IMODE(os.stat(path).st_mode) & 0o044 == 0o044
+    assert [p.name for p in tmp_path.iterdir()] == ["x.md"]
