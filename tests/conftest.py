@@ -4,12 +4,16 @@ aidigest directory made by the real ``aidigest init``."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from aidigest.cli import main
+from aidigest.store import Store, open_store
+from sources_replay import Replay
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -41,3 +45,15 @@ def project(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) 
         if name.endswith("_API_KEY") or name == "X_BEARER_TOKEN":
             monkeypatch.delenv(name, raising=False)
     return root
+
+
+@pytest.fixture
+def replay(httpserver: HTTPServer) -> Replay:
+    """A local X API / feed server replaying recorded answers (tests/sources_replay.py)."""
+    return Replay(httpserver)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(tmp_path / "store.db") as st:
+        yield st

@@ -77,3 +77,16 @@ def run(cfg: Any, store: Store) -> SourceReport:
 def store_bytes(directory: Path) -> bytes:
     """Every byte of the SQLite files (db, WAL, SHM) in ``directory``."""
     return b"".join(p.read_bytes() for p in sorted(directory.glob("*.db*")))
+
+
+class MemoryCursors:
+    """Cursors kept in a dict (a source driven without the runner or a store)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        self.values[key] = value

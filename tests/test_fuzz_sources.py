@@ -33,6 +33,7 @@ from aidigest.models import Author, Post, SourceReport
 from aidigest.sources.feed import FeedReader
 from aidigest.sources.x_tweets import page_posts
 from aidigest.store import Store, open_store
+from sources_replay import MemoryCursors
 
 FUZZ = settings(max_examples=2000, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -330,15 +331,4 @@ def test_feed_that_feedparser_cannot_read_is_a_source_error(httpserver: Any) -> 
     reader = FeedReader(FeedSource(name="feed", kind="feed", url=httpserver.url_for("/feed.xml"),
                                    retries=0))
     with pytest.raises(SourceError, match="is not an RSS/Atom feed"):
-        list(reader.fetch(_Cursors(), SourceReport("feed", "feed")))
-
-
-class _Cursors:
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    def set(self, key: str, value: str) -> None:
-        self.values[key] = value
+        list(reader.fetch(MemoryCursors(), SourceReport("feed", "feed")))

@@ -29,6 +29,7 @@ from aidigest.errors import AidigestError
 from aidigest.models import SourceReport
 from aidigest.store import open_store
 from llm_server import ChatServer, Reply, chat_server
+from sources_replay import MemoryCursors
 
 LLM_KEY = "sk-canary-llm-4b1d5e7a9c3f"
 X_TOKEN = "AAAA-canary-x-bearer-8e2f6a1d0b"
@@ -210,20 +211,10 @@ def _fetch_error(entry: XApiSource) -> AidigestError:
     from aidigest.sources.x_api import XApiReader
 
     with pytest.raises(AidigestError) as info:
-        for _ in XApiReader(entry).fetch(_NoCursors(), SourceReport(entry.name, "x_api")):
+        for _ in XApiReader(entry).fetch(MemoryCursors(), SourceReport(entry.name, "x_api")):
             pass
     return info.value
 
-
-class _NoCursors:
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    def set(self, key: str, value: str) -> None:
-        self.values[key] = value
 
 
 def _entry(base_url: str) -> XApiSource:
@@ -271,7 +262,7 @@ def test_redirect_to_another_origin_drops_the_token(
         from aidigest.sources.x_api import XApiReader
 
         pages = list(XApiReader(_entry(httpserver.url_for("/").rstrip("/"))).fetch(
-            _NoCursors(), SourceReport("x", "x_api")))
+            MemoryCursors(), SourceReport("x", "x_api")))
     finally:
         other.clear()
         if other.is_running():

@@ -8,14 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from aidigest.config import Config, config_from_dict
 from aidigest.models import SourceReport
 from aidigest.sources.runner import fetch_one
 from aidigest.sources.xhtml import html_text, x_link, x_status
-from aidigest.store import open_store
 from aidigest.store.db import Store
 from sources_replay import CANARY, FIXTURES, Replay, load, store_bytes
 
@@ -28,17 +26,6 @@ def no_wait(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
     monkeypatch.setattr("aidigest.sources.http.pause", slept.append)
     return slept
-
-
-@pytest.fixture
-def replay(httpserver: HTTPServer) -> Replay:
-    return Replay(httpserver)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "store.db") as st:
-        yield st
 
 
 def serve_feed(replay: Replay, path: str, body: bytes, etag: str | None = '"v1"',

@@ -8,10 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
-from aidigest.store import open_store
 from aidigest.store.db import Store
 from sources_replay import CANARY, FIXTURES, Replay, json_response, load, run, store_bytes, x_config
 
@@ -26,17 +24,6 @@ def no_wait(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr("aidigest.sources.http.pause", slept.append)
     monkeypatch.setenv("AIDIGEST_TEST_X_TOKEN", CANARY)
     return slept
-
-
-@pytest.fixture
-def replay(httpserver: HTTPServer) -> Replay:
-    return Replay(httpserver)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with open_store(tmp_path / "store.db") as st:
-        yield st
 
 
 def timeline(replay: Replay, path: str, first: dict, second: dict, token: str) -> None:
