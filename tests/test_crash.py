@@ -16,9 +16,11 @@ import contextlib
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -198,6 +200,20 @@ def hanging_server() -> Iterator[tuple[ChatServer, threading.Event, threading.Ev
             release.set()
 
 
+def _wait_cached(root: Path, count: int, timeout: float = 20.0) -> bool:
+    """True once the run's store holds ``count`` cached LLM answers (read-only look)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(f"file:{root / 'aidigest.db'}?mode=ro", uri=True) as conn:
+                if conn.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0] >= count:
+                    return True
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+    return False
+
+
 def _item_prompt(request: Any) -> str:
     return str(request.json["messages"])
 
@@ -210,6 +226,9 @@ def test_killed_while_writing_next_run_asks_only_for_unwritten_items(
     proc = _start(root)
     try:
         assert received.wait(60), "the writer never sent request N+1"
+        # the answers of the first N are stored by the run's main thread as they complete; a
+        # worker may already send request N+1 a moment before answer N is stored
+        assert _wait_cached(root, ANSWERED), "answered items were not stored"
     finally:
         _kill(proc)
     assert proc.stderr is not None
