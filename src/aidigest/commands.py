@@ -4,6 +4,7 @@ list stories of a window, gather status. Presentation only; the work is in the s
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -69,23 +70,11 @@ def run_command(
         sys.exit(1)
 
 
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
+def _run_lock(cfg: Config, dry_run: bool) -> AbstractContextManager[object]:
+    """The single-instance lock of the scheduler (none for a dry run, which writes nothing)."""
+    from aidigest.scheduler import run_lock
 
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _run_lock(cfg: Config, dry_run: bool) -> Any:
-    """The single-instance lock of the scheduler (none for a dry run)."""
-    if dry_run:
-        return _NoLock()
-    try:
-        from aidigest.scheduler import run_lock
-    except ImportError:  # pragma: no cover - scheduler not built yet
-        return _NoLock()
-    return run_lock(cfg)
+    return nullcontext() if dry_run else run_lock(cfg)
 
 
 def print_report(report: RunReport) -> None:
