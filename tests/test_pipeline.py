@@ -51,7 +51,7 @@ def test_window_brings_referenced_originals_from_outside(tmp_path: Path) -> None
     cfg, _root = _setup(tmp_path, [])
     with open_store(cfg.store_path) as store:
         run_slot(cfg, store, RunOptions(SLOT, fetch=True, dry_run=True))
-        posts = window_posts(store, SLOT)
+        posts = window_posts(store, SLOT.start_utc, SLOT.end_utc)
         inside = store.posts_between(SLOT.start_utc, SLOT.end_utc)
     assert len(inside) == 78
     ids = {p.id for p in posts}

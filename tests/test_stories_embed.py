@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from aidigest.embeddings import MODEL, embeddings_for
 from aidigest.store.db import open_store
 from aidigest.stories import build_stories
-from aidigest.stories.embed import MODEL, embeddings_for
 from stories_eval import make_post
 
 POSTS = [

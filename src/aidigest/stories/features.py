@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from aidigest.models import Post
-from aidigest.stories.entities import Entities, extract
+from aidigest.stories.entities import Entities, Lexicon, extract
 from aidigest.stories.normalize import (
     canonical_url,
     clean_text,
@@ -80,8 +80,8 @@ def _with_sources(ents: Entities, links: tuple[str, ...]) -> Entities:
     return replace(ents, names=ents.names | found) if found else ents
 
 
-def featurize(post: Post) -> Features:
-    """The matching features of one post."""
+def featurize(post: Post, lexicon: Lexicon | None = None) -> Features:
+    """The matching features of one post (``lexicon``: the alias table, default the package's)."""
     simplified = to_simplified(post.text or "")
     text = clean_text(simplified)
     links = _links(post, simplified)
@@ -90,7 +90,7 @@ def featurize(post: Post) -> Features:
         lang=detect_lang(text, post.lang),
         text=text,
         links=links,
-        ents=_with_sources(extract(text), links),
+        ents=_with_sources(extract(text, lexicon), links),
         shingles=_shingles(text),
     )
 

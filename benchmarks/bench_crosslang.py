@@ -1,0 +1,99 @@
+"""Cross-language story grouping on a real-data set built by ``../shared/stories-eval/``.
+
+    python benchmarks/bench_crosslang.py /tmp/crosslang-dev [--no-embeddings]
+
+Imports the set's posts into a store beside the set (``DIR/aidigest-bench.db``, kept so
+embeddings are computed once), builds each window's stories through the one path every
+caller uses (:func:`aidigest.pipeline.stories_between`, as ``aidigest stories --since --until``
+does) and scores them as ``stories-eval/score.py`` does: cross-language recall (an English and a
+Chinese post of one event end in one story) and the false-merge rate (two posts of different
+events end in one story). The set is evaluation data that is never committed; without a path
+(or with a missing one) the benchmark says so and reports nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aidigest.config import config_from_dict
+from aidigest.pipeline import stories_between
+from aidigest.sources.jsonl import read_lines
+from aidigest.store import open_store
+from aidigest.timeutil import parse_instant
+
+BOUND_RECALL, BOUND_FALSE = 0.85, 0.005
+
+
+def score(gold: dict[str, Any], story_of: dict[tuple[int, str], str]) -> tuple[int, int, int, int]:
+    """(hits, positives, merged negatives, negatives) as ``score.py`` counts them."""
+    windows = range(len(gold["windows"]))
+
+    def same(k: int, a: str, b: str) -> bool:
+        return (k, a) in story_of and story_of.get((k, a)) == story_of.get((k, b))
+
+    pos = hit = neg = merged = 0
+    for a, b in gold["positive"]:
+        ks = [k for k in windows if (k, a) in story_of or (k, b) in story_of]
+        if ks:
+            pos += 1
+            hit += any(same(k, a, b) for k in ks)
+    for a, b in gold["negative"]:
+        ks = [k for k in windows if (k, a) in story_of and (k, b) in story_of]
+        if ks:
+            neg += 1
+            merged += any(same(k, a, b) for k in ks)
+    return hit, pos, merged, neg
+
+
+def run(data: Path, embeddings: bool = True, verbose: bool = False) -> dict[str, Any]:
+    gold = json.loads((data / "gold.json").read_text(encoding="utf-8"))
+    cfg = config_from_dict({"stories": {"embeddings": embeddings}}, data)
+    begin = time.perf_counter()
+    with open_store(data / "aidigest-bench.db") as store:
+        with (data / "posts.jsonl").open(encoding="utf-8") as lines:
+            store.upsert_posts(p for p in read_lines(lines, "dev", "posts.jsonl")
+                               if not isinstance(p, Exception))
+        story_of: dict[tuple[int, str], str] = {}
+        for k, w in enumerate(gold["windows"]):
+            found = stories_between(cfg, store, parse_instant(w["since"]), parse_instant(w["until"]))
+            for s in found:
+                for pid in s.post_ids:
+                    story_of.setdefault((k, pid), s.id)
+            if verbose:
+                print(f"window {w['date']}: {len(found)} stories", file=sys.stderr)
+    hit, pos, merged, neg = score(gold, story_of)
+    return {"recall": hit / max(pos, 1), "hits": hit, "positives": pos,
+            "false_merges": merged / max(neg, 1), "merged": merged, "negatives": neg,
+            "windows": len(gold["windows"]), "seconds": time.perf_counter() - begin}
+
+
+def rows(data: Path | None, embeddings: bool = True) -> list[dict[str, Any]]:
+    """Benchmark rows for ``benchmarks/run.py`` (none without the set)."""
+    if data is None or not (data / "gold.json").exists():
+        return []
+    r = run(data, embeddings)
+    tag = "with" if embeddings else "without"
+    return [
+        {"figure": f"stories: real-data cross-language recall ({r['windows']} windows, {tag} "
+                   "embeddings)", "median": round(r["recall"], 3), "unit": "",
+         "bound": f">= {BOUND_RECALL}", "ratio": f"{r['hits']}/{r['positives']}",
+         "ok": r["recall"] >= BOUND_RECALL},
+        {"figure": "stories: real-data false-merge rate", "median": round(r["false_merges"], 4),
+         "unit": "", "bound": f"<= {BOUND_FALSE}", "ratio": f"{r['merged']}/{r['negatives']}",
+         "ok": r["false_merges"] <= BOUND_FALSE},
+    ]
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if not args or not (Path(args[0]) / "gold.json").exists():
+        sys.exit("usage: bench_crosslang.py SET_DIR  (a set built by ../shared/stories-eval/"
+                 "build_dev_set.py; never committed)")
+    result = run(Path(args[0]), "--no-embeddings" not in sys.argv, "--verbose" in sys.argv)
+    print(f"cross-language recall {result['recall']:.3f} ({result['hits']}/{result['positives']}); "
+          f"false merges {result['false_merges']:.4f} ({result['merged']}/{result['negatives']}); "
+          f"{result['seconds']:.1f} s")

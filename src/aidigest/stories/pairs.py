@@ -1,0 +1,150 @@
+"""Evidence that two posts report one event, as named features a person can read.
+
+Each feature is a number computed from the two posts' :class:`~.features.Features` and the
+window's name frequencies (a name most posts of the window share says little):
+
+- ``link``: a shared specific link (not a home or profile page),
+- ``strong``: IDF-weighted shared versioned names and titles (``qwen3.5``, ``《箭头》``),
+- ``names``: IDF-weighted shared specific names, phrases and aliases (``matx``, ``月之暗面`` =
+  ``moonshot``), ``common``: shared big-company names (``openai``), which say little alone,
+- ``subject``: each post's subject (the first specific name) is named by the other,
+- ``figures``: shared figures across scripts and units (2.4万 = 24,000 = 24K),
+- ``overlap``: the share of the smaller post's specific names that the other names too,
+- ``conflict``: the two posts name different versions (``gpt5`` against ``v3.1``),
+- ``text``: character-shingle Jaccard; ``cosine``: embedding similarity above the window's
+  usual cosine for the two languages (0 without vectors); ``gap``: time apart in days;
+  ``same_author``; ``cross_lang`` (one English and one Chinese post).
+
+Pure and deterministic. Does NOT decide (see :mod:`.scorer`) or group (see :mod:`.cluster`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from aidigest.stories.entities import COMMON_NAMES, Entities, family
+from aidigest.stories.features import Features, jaccard
+
+__all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "evidence", "specific", "window_stats"]
+
+FEATURES = ("link", "strong", "names", "common", "subject", "figures", "overlap", "conflict",
+            "text", "cosine", "gap", "same_author", "cross_lang")
+CAP = 3.0
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """Document frequencies of names in the window, for IDF weights."""
+
+    df: dict[str, int]
+    n: int
+    lang_means: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def weight(self, name: str) -> float:
+        """1 for a name only the pair shares, towards 0 for a name most posts carry; big-company
+        names count 0.4 of that."""
+        df = max(self.df.get(name, 2), 2)
+        top = math.log((self.n + 1) / 2)
+        idf = math.log((self.n + 1) / df) / top if top > 0 else 1.0
+        return max(0.0, min(1.0, idf)) * (0.4 if name in COMMON_NAMES else 1.0)
+
+    def cosine_baseline(self, lang_a: str, lang_b: str) -> float:
+        """The mean cosine of two posts of these languages in this window (the dot product of
+        the two languages' mean vectors): what "similar" means differs across languages."""
+        ma, mb = self.lang_means.get(lang_a), self.lang_means.get(lang_b)
+        return float(ma @ mb) if ma is not None and mb is not None else 0.8
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The feature vector of one pair and, per feature, what it was (for reasons)."""
+
+    values: np.ndarray
+    details: dict[str, str]
+    has_cosine: bool = False
+
+
+def specific(ents: Entities) -> frozenset[str]:
+    """Entities that name a particular thing: strong ones, phrases, uncommon names."""
+    return ents.strong | ents.phrases | (ents.names - COMMON_NAMES)
+
+
+def conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two sets of strong entities name different things: both non-empty and disjoint, or each
+    side has a variant of one family the other lacks (``qwen3tts`` / ``qwen3vl``)."""
+    if not a or not b:
+        return False
+    if a.isdisjoint(b):
+        return True
+    fam_a = {family(x) for x in a - b}
+    fam_b = {family(x) for x in b - a}
+    return bool((fam_a & fam_b) - {""})
+
+
+def window_stats(feats: Sequence[Features], vectors: Mapping[str, np.ndarray] | None = None
+                 ) -> WindowStats:
+    """Name frequencies and, with vectors, each language's mean vector."""
+    df: Counter[str] = Counter()
+    by_lang: dict[str, list[np.ndarray]] = {}
+    for f in feats:
+        df.update(f.ents.names | f.ents.phrases | f.ents.strong)
+        if vectors and f.id in vectors:
+            by_lang.setdefault(f.lang, []).append(vectors[f.id])
+    means = {lang: np.mean(vs, axis=0) for lang, vs in by_lang.items() if len(vs) >= 2}
+    return WindowStats(dict(df), len(feats), means)
+
+
+def _weighted(shared: Sequence[str], stats: WindowStats) -> float:
+    return min(CAP, sum(stats.weight(n) for n in shared))
+
+
+def _by_weight(names: set[str] | frozenset[str], stats: WindowStats) -> list[str]:
+    return sorted(names, key=lambda n: (-stats.weight(n), -len(n), n))
+
+
+def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None) -> Evidence:
+    """The features of the pair ``fa``/``fb`` (in :data:`FEATURES` order)."""
+    a, b = fa.ents, fb.ents
+    details: dict[str, str] = {}
+    links = sorted(set(fa.links) & set(fb.links))
+    if links:
+        details["link"] = links[0]
+    strong = _by_weight(a.strong & b.strong, stats)
+    spec_a, spec_b = specific(a), specific(b)
+    names = _by_weight((spec_a & spec_b) - a.strong - b.strong, stats)
+    common = sorted(((a.names | a.phrases) & (b.names | b.phrases)) & COMMON_NAMES)
+    subject = 0.5 * bool(a.primary & spec_b) + 0.5 * bool(b.primary & spec_a)
+    figures = sorted(a.figures & b.figures)
+    smaller = min(len(spec_a), len(spec_b))
+    overlap = len(spec_a & spec_b) / smaller if smaller else 0.0
+    clash = conflict(a.strong, b.strong)
+    text = jaccard(fa.shingles, fb.shingles)
+    gap = abs((fa.post.created_at - fb.post.created_at).total_seconds()) / 86400
+    for name, found in (("strong", strong), ("names", names), ("common", common),
+                        ("figures", figures)):
+        if found:
+            details[name] = ", ".join(found[:3])
+    if clash:
+        details["conflict"] = f"{'/'.join(sorted(a.strong - b.strong)[:2])} vs " \
+                              f"{'/'.join(sorted(b.strong - a.strong)[:2])}"
+    values = np.array([
+        1.0 if links else 0.0,
+        _weighted(strong, stats),
+        _weighted(names, stats),
+        min(2.0, float(len(common))),
+        subject,
+        min(CAP, float(len(figures))),
+        overlap,
+        1.0 if clash else 0.0,
+        text,
+        max(0.0, cos - stats.cosine_baseline(fa.lang, fb.lang)) * 5 if cos is not None else 0.0,
+        min(2.0, gap),
+        1.0 if fa.post.author.handle.lower() == fb.post.author.handle.lower() else 0.0,
+        1.0 if {fa.lang, fb.lang} == {"zh", "en"} else 0.0,
+    ])
+    return Evidence(values, details, cos is not None)

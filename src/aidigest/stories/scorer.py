@@ -1,0 +1,128 @@
+"""The pairwise scorer: a logistic model over the evidence features of :mod:`.pairs`.
+
+Its weights, the link threshold and the group threshold are data
+(``aidigest/data/pair_model.json``), fitted by ``scripts/fit_pair_model.py`` on labelled pairs
+and refitted by running that script again. The link threshold was chosen for a target
+false-merge rate on the labelled pairs; the group threshold is the mean log-odds two groups
+must reach over all their cross pairs to merge (average link), which refuses joining A and C
+through B when A and C themselves disagree.
+
+Pure. Does NOT extract features (see :mod:`.pairs`) or group posts (see :mod:`.cluster`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aidigest.errors import ConfigError
+from aidigest.stories.pairs import FEATURES, Evidence
+
+__all__ = ["PairModel", "Weights", "default_model", "load_model"]
+
+CLIP = 8.0
+LABELS = {
+    "link": "same link {}", "strong": "shares {}", "names": "names {}", "common": "both name {}",
+    "subject": "same subject", "figures": "same figures {}", "overlap": "names overlap",
+    "text": "similar text", "cosine": "similar embeddings", "same_author": "same author",
+    "cross_lang": "English/Chinese", "gap": "time apart", "conflict": "different versions {}",
+}
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class Weights:
+    """One logistic model: weights per feature (in :data:`~.pairs.FEATURES` order), bias and
+    the probability at which two posts are linked."""
+
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+    def logit(self, ev: Evidence) -> float:
+        return float(self.weights @ ev.values) + self.bias
+
+
+@dataclass(frozen=True)
+class PairModel:
+    """Two fitted models, with embeddings (``full``) and without (``plain``, its cosine weight
+    is 0), and the average-link margin. Scores are log-odds relative to the model's own link
+    threshold, so 0 is the link threshold whichever model scored the pair."""
+
+    full: Weights
+    plain: Weights
+    group_margin: float
+    info: dict[str, Any]
+
+    @property
+    def link_logit(self) -> float:
+        return 0.0
+
+    @property
+    def group_threshold(self) -> float:
+        return -self.group_margin
+
+    def weights_for(self, ev: Evidence) -> Weights:
+        return self.full if ev.has_cosine else self.plain
+
+    def score(self, ev: Evidence) -> float:
+        """The pair's log-odds of one event minus the link threshold's, clipped to ±8."""
+        w = self.weights_for(ev)
+        return max(-CLIP, min(CLIP, w.logit(ev) - logit(w.threshold)))
+
+    def explain(self, ev: Evidence, top: int = 3) -> str:
+        """The pair probability and the evidence that weighed most, in words."""
+        w = self.weights_for(ev)
+        parts = w.weights * ev.values
+        order = sorted(range(len(FEATURES)), key=lambda i: -abs(parts[i]))
+        said = []
+        for i in order[:top]:
+            if abs(parts[i]) < 0.05:
+                continue
+            name = FEATURES[i]
+            text = LABELS[name].format(ev.details.get(name, "")).strip()
+            said.append(f"{text} ({parts[i]:+.1f})")
+        p = 1 / (1 + math.exp(-max(-CLIP, min(CLIP, w.logit(ev)))))
+        return f"p={p:.2f} (link at {w.threshold:.2f}): " + "; ".join(said)
+
+
+def _weights(data: dict[str, Any], names: list[str]) -> Weights:
+    weights = dict(zip(names, (float(v) for v in data["weights"]), strict=True))
+    vector = np.array([weights.get(f, 0.0) for f in FEATURES], dtype=np.float64)
+    return Weights(vector, float(data["bias"]), float(data["threshold"]))
+
+
+def _from_dict(data: dict[str, Any], origin: str) -> PairModel:
+    try:
+        names = list(data["features"])
+        return PairModel(_weights(data["full"], names), _weights(data["plain"], names),
+                         float(data["group_margin"]), dict(data.get("info", {})))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"pair model {origin} is not valid ({exc}); refit it with "
+                          "scripts/fit_pair_model.py") from exc
+
+
+def load_model(path: str | Path) -> PairModel:
+    """A pair model from a JSON file (``[stories] pair_model``)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the pair model {path}: {exc}") from exc
+    return _from_dict(data, str(path))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> PairModel:
+    """The fitted model shipped with aidigest (``aidigest/data/pair_model.json``)."""
+    raw = resources.files("aidigest").joinpath("data", "pair_model.json").read_text(encoding="utf-8")
+    return _from_dict(json.loads(raw), "aidigest/data/pair_model.json")
