@@ -105,7 +105,10 @@ def real_set(data: Path, cache: Path) -> tuple[Pairs, int]:
 
 # Evidence that can only speak for one event: its weight is never negative (a feature whose
 # unconstrained weight comes out negative is dropped and the rest refitted).
-POSITIVE = ("link", "strong", "names", "common", "subject", "figures", "overlap", "text", "cosine")
+POSITIVE = ("link", "strong", "names", "common", "subject", "figures", "overlap", "text",
+            "words", "translated", "cosine")
+# ...and evidence that can only speak against (never positive).
+NEGATIVE = ("conflict", "gap")
 
 
 def _newton(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> np.ndarray:
@@ -125,7 +128,8 @@ def _newton(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> np.ndarra
 
 def fit(sets: list[Pairs], l2: float = 1.0, drop: Sequence[str] = ()) -> tuple[np.ndarray, float]:
     """Weights and bias of a weighted L2 logistic regression (Newton's method), the features
-    in ``drop`` held at 0 and the :data:`POSITIVE` ones kept non-negative."""
+    in ``drop`` held at 0, the :data:`POSITIVE` ones kept non-negative and the :data:`NEGATIVE`
+    ones non-positive (a feature whose weight comes out on the wrong side is dropped)."""
     rows, ys, ws = [], [], []
     for pairs in sets:
         pos = sum(y for _, y in pairs) or 1
@@ -139,10 +143,11 @@ def fit(sets: list[Pairs], l2: float = 1.0, drop: Sequence[str] = ()) -> tuple[n
     keep = [i for i, f in enumerate(FEATURES) if f not in drop]
     while True:
         beta = _newton(x_all[:, [*keep, len(FEATURES)]], y, w, l2)
-        negative = [k for k, i in enumerate(keep) if FEATURES[i] in POSITIVE and beta[k] < 0]
-        if not negative:
+        wrong = [k for k, i in enumerate(keep) if (FEATURES[i] in POSITIVE and beta[k] < 0)
+                 or (FEATURES[i] in NEGATIVE and beta[k] > 0)]
+        if not wrong:
             break
-        keep = [i for k, i in enumerate(keep) if k not in negative]
+        keep = [i for k, i in enumerate(keep) if k not in wrong]
     weights = np.zeros(len(FEATURES))
     weights[keep] = beta[:-1]
     return weights, float(beta[-1])

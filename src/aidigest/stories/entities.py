@@ -104,7 +104,7 @@ _TITLE_RE = re.compile(r"《([^《》]{1,30})》|「([^「」]{2,20})」")
 _MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,30})")
 _HASHTAG_RE = re.compile(r"(?<![\w#])#(\w[\w\u4e00-\u9fff]{1,40})")
 _FIGURE_RE = re.compile(
-    r"(?<![A-Za-z0-9.])[$￥¥]?(\d+(?:[.,]\d+)*)\s?(%|x|倍|万亿|亿|万|千|百万|美元|元|bn|b|m|k|t|"
+    r"(?<![A-Za-z0-9.])([$￥¥])?(\d+(?:[.,]\d+)*)\s?(%|x|×|倍|万亿|亿|万|千|百万|美元|元|bn|b|m|k|t|"
     r"trillion|billion|million|thousand|种|个|人|名|分)?(?![A-Za-z0-9.])",
     re.IGNORECASE,
 )
@@ -250,15 +250,18 @@ def _run_entities(run: list[Token], bucket: Bucket) -> None:
         if ok:
             _classify(tok, bucket, run[j][3])
         _compound(names, keys, j, bucket, run[j - 1][3] if j else run[j][3])
-    _phrases(names, [t[3] for t in run], bucket)
+    _phrases(names, [t[3] for t in run], bucket, [t[1] for t in run])
 
 
-def _phrases(names: list[tuple[str, bool]], offsets: list[int], bucket: Bucket) -> None:
-    """Multi-word names without a version (``Nano Banana Pro`` → ``nanobananapro``)."""
+def _phrases(names: list[tuple[str, bool]], offsets: list[int], bucket: Bucket,
+             starts: list[bool]) -> None:
+    """Multi-word names without a version (``Nano Banana Pro`` → ``nanobananapro``); a
+    capitalised common word continues a name it follows (``Claude Code``, ``Google Search``)."""
     current: list[str] = []
     for i, (tok, ok) in enumerate([*names, ("", False)]):
         k = key(tok)
-        if (ok or (current and k in VARIANTS)) and not _VERSION_ONLY.match(k):
+        titled = bool(tok) and tok[0].isupper() and tok[1:].islower() and not starts[i]
+        if (ok or (current and (k in VARIANTS or titled))) and not _VERSION_ONLY.match(k):
             current.append(k)
             continue
         if len(current) >= 2:
@@ -266,15 +269,18 @@ def _phrases(names: list[tuple[str, bool]], offsets: list[int], bucket: Bucket) 
         current = []
 
 
-def _figure(number: str, unit: str) -> str | None:
-    """A figure in one spelling across languages: ``$57.0B`` = ``570亿美元`` → ``5.7e10``."""
+def _figure(number: str, unit: str, currency: str = "") -> str | None:
+    """A figure in one spelling across languages: ``$57.0B`` = ``570亿美元`` → ``5.7e10``,
+    ``1.5×`` = ``1.5倍`` → ``1.5x``, a price ``$1.75`` = ``1.75美元`` → ``$1.75``."""
     try:
         value = float(number.replace(",", ""))
     except ValueError:
         return None
     unit = unit.lower()
-    if unit in ("%", "x", "倍"):
+    if unit in ("%", "x", "×", "倍"):
         return f"{value:g}{'%' if unit == '%' else 'x'}"
+    if (currency == "$" or unit == "美元") and unit not in _SCALE and value < 10:
+        return f"${value:g}"
     value *= _SCALE.get(unit, 1.0)
     if value < 10 or (1900 <= value <= 2100 and not unit):
         return None
@@ -285,8 +291,8 @@ def _figures(text: str, bucket: Bucket) -> frozenset[str]:
     """Numbers with a unit or of two digits or more (not years, not part of a version)."""
     found = set()
     for match in _FIGURE_RE.finditer(text):
-        number, unit = match.group(1), match.group(2) or ""
-        fig = _figure(number, unit)
+        currency, number, unit = match.group(1) or "", match.group(2), match.group(3) or ""
+        fig = _figure(number, unit, currency)
         if fig and not any(s.endswith(number) for s in bucket["strong"]):
             found.add(fig)
     return frozenset(found)

@@ -11,11 +11,13 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
 from aidigest.models import Post
 from aidigest.stories.entities import Entities, Lexicon, extract
+from aidigest.stories.gloss import Bag, bag
 from aidigest.stories.normalize import (
     canonical_url,
     clean_text,
@@ -56,6 +58,11 @@ class Features:
     @property
     def id(self) -> str:
         return self.post.id
+
+    @cached_property
+    def words(self) -> Bag:
+        """Content words and what each matches across languages (computed when first needed)."""
+        return bag(self.text)
 
 
 def _links(post: Post, text: str) -> tuple[str, ...]:

@@ -123,9 +123,19 @@ def to_simplified(text: str) -> str:
     return str(conv.convert(text))  # type: ignore[attr-defined]
 
 
+# Dashes and full-width Latin letters and digits as their ASCII forms (``GPT‑5.4`` with a
+# non-breaking hyphen is ``GPT-5.4``; ``ＧＰＴ５`` is ``GPT5``), for matching only.
+_CHARS = str.maketrans({
+    **{c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"},
+    **{chr(c): chr(c - 0xFEE0) for c in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                         *range(0xFF41, 0xFF5B))},
+})
+
+
 def clean_text(text: str) -> str:
-    """Text for matching: links removed, ``RT @x:`` prefix removed, spaces collapsed."""
-    text = _URL_RE.sub(" ", text or "")
+    """Text for matching: links removed, ``RT @x:`` prefix removed, dashes and full-width
+    letters made ASCII, spaces collapsed."""
+    text = _URL_RE.sub(" ", (text or "").translate(_CHARS))
     text = re.sub(r"^RT @\w+:\s*", "", text.strip())
     return _SPACE_RE.sub(" ", text).strip()
 

@@ -11,7 +11,10 @@ window's name frequencies (a name most posts of the window share says little):
 - ``figures``: shared figures across scripts and units (2.4万 = 24,000 = 24K),
 - ``overlap``: the share of the smaller post's specific names that the other names too,
 - ``conflict``: the two posts name different versions (``gpt5`` against ``v3.1``),
-- ``text``: character-shingle Jaccard; ``cosine``: embedding similarity above the window's
+- ``text``: character-shingle Jaccard; ``words``: how much of each post the other says, word
+  by word (:mod:`.gloss`), for two posts of one language; ``translated``: the same for a
+  Chinese and an English post, whose words match through CC-CEDICT senses;
+  ``cosine``: embedding similarity above the window's
   usual cosine for the two languages (0 without vectors); ``gap``: time apart in days;
   ``same_author``; ``cross_lang`` (one English and one Chinese post).
 
@@ -24,26 +27,37 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from aidigest.stories.entities import COMMON_NAMES, Entities, family
 from aidigest.stories.features import Features, jaccard
+from aidigest.stories.gloss import word_similarity
 
 __all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "evidence", "specific", "window_stats"]
 
 FEATURES = ("link", "strong", "names", "common", "subject", "figures", "overlap", "conflict",
-            "text", "cosine", "gap", "same_author", "cross_lang")
+            "text", "words", "translated", "cosine", "gap", "same_author", "cross_lang")
 CAP = 3.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class WindowStats:
-    """Document frequencies of names in the window, for IDF weights."""
+    """Document frequencies of names in the window, for IDF weights; each language's mean
+    vector; Chinese-word and English-stem frequencies (computed when first needed)."""
 
     df: dict[str, int]
     n: int
     lang_means: dict[str, np.ndarray] = field(default_factory=dict)
+    feats: Sequence[Features] = ()
+
+    @cached_property
+    def word_df(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for f in self.feats:
+            counts.update(f.words.keys())
+        return counts
 
     def weight(self, name: str) -> float:
         """1 for a name only the pair shares, towards 0 for a name most posts carry; big-company
@@ -96,7 +110,7 @@ def window_stats(feats: Sequence[Features], vectors: Mapping[str, np.ndarray] | 
         if vectors and f.id in vectors:
             by_lang.setdefault(f.lang, []).append(vectors[f.id])
     means = {lang: np.mean(vs, axis=0) for lang, vs in by_lang.items() if len(vs) >= 2}
-    return WindowStats(dict(df), len(feats), means)
+    return WindowStats(dict(df), len(feats), means, feats)
 
 
 def _weighted(shared: Sequence[str], stats: WindowStats) -> float:
@@ -105,6 +119,14 @@ def _weighted(shared: Sequence[str], stats: WindowStats) -> float:
 
 def _by_weight(names: set[str] | frozenset[str], stats: WindowStats) -> list[str]:
     return sorted(names, key=lambda n: (-stats.weight(n), -len(n), n))
+
+
+def _words(fa: Features, fb: Features, stats: WindowStats, details: dict[str, str]) -> float:
+    """Word similarity of the two posts, across languages through dictionary senses."""
+    value, matched = word_similarity(fa.words, fb.words, stats.word_df, stats.n)
+    if matched:
+        details["words"] = details["translated"] = ", ".join(matched[:4])
+    return value * 5
 
 
 def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None) -> Evidence:
@@ -124,6 +146,8 @@ def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None) 
     overlap = len(spec_a & spec_b) / smaller if smaller else 0.0
     clash = conflict(a.strong, b.strong)
     text = jaccard(fa.shingles, fb.shingles)
+    words = _words(fa, fb, stats, details)
+    cross = {fa.lang, fb.lang} == {"zh", "en"}
     gap = abs((fa.post.created_at - fb.post.created_at).total_seconds()) / 86400
     for name, found in (("strong", strong), ("names", names), ("common", common),
                         ("figures", figures)):
@@ -142,9 +166,11 @@ def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None) 
         overlap,
         1.0 if clash else 0.0,
         text,
+        0.0 if cross else words,
+        words if cross else 0.0,
         max(0.0, cos - stats.cosine_baseline(fa.lang, fb.lang)) * 5 if cos is not None else 0.0,
         min(2.0, gap),
         1.0 if fa.post.author.handle.lower() == fb.post.author.handle.lower() else 0.0,
-        1.0 if {fa.lang, fb.lang} == {"zh", "en"} else 0.0,
+        1.0 if cross else 0.0,
     ])
     return Evidence(values, details, cos is not None)
