@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from aidigest.config import config_from_dict
-from aidigest.pipeline import stories_between
 from aidigest.sources.jsonl import read_lines
 from aidigest.store import open_store
 from aidigest.timeutil import parse_instant
+from aidigest.window import stories_between
 
 BOUND_RECALL, BOUND_FALSE = 0.85, 0.005
 

@@ -8,10 +8,11 @@ from importlib import resources
 from pathlib import Path
 
 from aidigest.config import Config, config_from_dict
-from aidigest.pipeline import RunOptions, run_slot, window_posts
+from aidigest.pipeline import RunOptions, run_slot
 from aidigest.publish import init_site
 from aidigest.slots import parse_slot
 from aidigest.store import open_store
+from aidigest.window import window_posts
 
 SLOT = parse_slot("2025-12-07T08")
 

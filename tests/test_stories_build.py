@@ -69,9 +69,10 @@ def test_keywords_and_exclusions_are_configurable() -> None:
 
 def test_score_parts_are_named_and_explained() -> None:
     posts = [
-        make_post("1", "alice", "Mistral 3 is out, Apache 2.0", "2025-12-06T21:00:00Z", 500,
-                  source="vip"),
-        make_post("2", "bob", "Mistral发布Mistral 3系列", "2025-12-06T23:00:00Z", 50),
+        make_post("1", "alice", "Mistral 3 is out: open weights under Apache 2.0, a 675B MoE",
+                  "2025-12-06T21:00:00Z", 500, source="vip"),
+        make_post("2", "bob", "Mistral发布Mistral 3系列，权重以 Apache 2.0 开源，675B MoE",
+                  "2025-12-06T23:00:00Z", 50),
     ]
     story = build_stories(posts, slot=SLOT, baselines={"alice": 100, "bob": 100},
                           source_weights={"vip": 2.0})[0]

@@ -181,14 +181,20 @@ def export(config_path: str | None, since: str | None, until: str | None) -> Non
 @click.option("--since", default=None, help="ISO 8601 start of a custom window.")
 @click.option("--until", default=None, help="ISO 8601 end of a custom window.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of every story.")
+@click.option("--aliases", "show_aliases", is_flag=True,
+              help="List the name aliases in use (configured and mined from posts) instead.")
 @friendly
 def stories(
     config_path: str | None, slot: str | None, since: str | None, until: str | None,
-    as_json: bool,
+    as_json: bool, show_aliases: bool,
 ) -> None:
     """Ranked candidate stories with member post ids and why."""
-    from aidigest.commands import stories_for_window
+    from aidigest.commands import aliases_output, stories_for_window
 
+    if show_aliases:
+        with opened(config_path) as (cfg, store):
+            aliases_output(cfg, store, as_json)
+        return
     with opened(config_path) as (cfg, store):
         found = stories_for_window(cfg, store, _slot(cfg, slot), since, until)
     if as_json:

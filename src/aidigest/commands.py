@@ -3,6 +3,7 @@ list stories of a window, gather status. Presentation only; the work is in the s
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
@@ -15,10 +16,11 @@ from aidigest.config import Config, load_config
 from aidigest.console import err, out
 from aidigest.errors import AidigestError
 from aidigest.models import RunReport, Slot, Story
-from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot, stories_between
+from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot
 from aidigest.slots import parse_slot
 from aidigest.store import Store, open_store
 from aidigest.timeutil import now_utc, parse_instant
+from aidigest.window import stories_between
 
 EXIT_HELD = 3  # run/digest: the LLM could not write enough items; the slot is a held draft
 
@@ -37,6 +39,25 @@ def stories_for_window(
         return stories_between(cfg, store, lo, hi)
     chosen = resolve_slot(cfg, slot)
     return make_stories(cfg, store, chosen, RunReport(chosen.key, ""))
+
+
+def aliases_output(cfg: Config, store: Store, as_json: bool) -> None:
+    """``aidigest stories --aliases``: configured and mined aliases (and the package count)."""
+    from aidigest.window import alias_table
+
+    table = alias_table(cfg, store)
+    if as_json:
+        click.echo(json.dumps([{"spelling": k, **v} for k, v in sorted(table.items())],
+                              ensure_ascii=False, indent=1))
+        return
+    shown = Table(title="aliases (configured and mined; "
+                  f"{sum(1 for v in table.values() if v['origin'] == 'package')} more built in)")
+    for col in ("spelling", "name", "origin", "posts"):
+        shown.add_column(col)
+    for spelling, v in sorted(table.items(), key=lambda kv: (kv[1]["origin"], kv[0])):
+        if v["origin"] != "package":
+            shown.add_row(spelling, v["name"], v["origin"], str(v["posts"] or ""))
+    out.print(shown)
 
 
 def run_command(

@@ -120,6 +120,21 @@ class StoriesSection(_Strict):
     exclude_keywords: list[str] = []
     default_keywords: bool = True
     min_score: float = 0.0
+    aliases: dict[str, str] = {}  # spelling -> name key, e.g. { "智谱" = "zhipu" }
+    aliases_file: str | None = None  # a TOML file of more aliases ([aliases] table)
+    mine_aliases: bool = True  # learn aliases from posts that write 中文名 beside a Latin name
+    pair_model: str | None = None  # a refitted pair model (scripts/fit_pair_model.py)
+    llm_adjudicate: bool = False  # ask the LLM about pairs scored just under the threshold
+    adjudicate_max_pairs: int = Field(20, ge=1, le=200)
+
+    @field_validator("aliases")
+    @classmethod
+    def _alias_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k, v in value.items() if not k.strip() or not v.strip()]
+        if bad:
+            raise ValueError(f"aliases need a spelling and a name, e.g. {{ \"智谱\" = \"zhipu\" }}; "
+                             f"empty: {bad[:3]}")
+        return value
 
 
 class PublishSection(_Strict):

@@ -11,21 +11,21 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from aidigest.config import Config
-from aidigest.embeddings import embeddings_for
 from aidigest.errors import AidigestError
-from aidigest.models import Digest, DigestItem, Post, RunReport, Slot, Story
+from aidigest.models import Digest, DigestItem, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
 from aidigest.publish.followups import after_publish, notify_event, retry_push
 from aidigest.render import render_digest
 from aidigest.slots import latest_finished, zone
 from aidigest.sources.runner import fetch_all
 from aidigest.store import Store
-from aidigest.stories import build_stories, select_stories
+from aidigest.stories import select_stories
 from aidigest.timeutil import iso_utc, now_utc
+from aidigest.window import stories_between
 from aidigest.writer import Writer
 from aidigest.writer.factory import make_writer
 from aidigest.writer.offline import OfflineWriter
@@ -64,53 +64,11 @@ def resolve_slot(cfg: Config, slot: Slot | None, now: datetime | None = None) ->
     return latest_finished(now or now_utc(), cfg.digest.timezone, cfg.digest.slot_hours)
 
 
-def window_posts(store: Store, start: datetime, end: datetime) -> list[Post]:
-    """Posts created in ``[start, end)`` plus the posts they reference (up to two hops)."""
-    posts = {p.id: p for p in store.posts_between(start, end)}
-    frontier = list(posts.values())
-    for _ in range(2):
-        wanted = {
-            ref for p in frontier for ref in (p.repost_of, p.quote_of, p.reply_to)
-            if ref and ref not in posts
-        }
-        if not wanted:
-            break
-        frontier = store.get_posts(sorted(wanted))
-        posts.update((p.id, p) for p in frontier)
-    return sorted(posts.values(), key=lambda p: (p.created_at, p.id))
-
-
-def history_for(cfg: Config, store: Store, end: datetime) -> list[dict[str, object]]:
-    """Items published in the ``novelty_hours`` before ``end`` (for novelty)."""
-    tz = zone(cfg.digest.timezone)
-    since = (end - timedelta(hours=cfg.stories.novelty_hours)).astimezone(tz)
-    return list(store.published_items_since(since.strftime("%Y-%m-%dT%H"),
-                                            end.astimezone(tz).strftime("%Y-%m-%dT%H")))
-
-
-def stories_between(
-    cfg: Config, store: Store, start: datetime, end: datetime, report: RunReport | None = None,
-) -> list[Story]:
-    """The ONE way every caller builds the stories of a window (a run, ``digest``,
-    ``stories --slot``, ``stories --since/--until``, benchmarks): the same embeddings, novelty
-    history, aliases (configured and mined), settings and pair model."""
-    posts = window_posts(store, start, end)
-    if report is not None:
-        report.posts_in_window = sum(1 for p in posts if start <= p.created_at < end)
-    return build_stories(
-        posts,
-        window=(start, end),
-        settings=cfg.stories,
-        history=history_for(cfg, store, end),
-        baselines=store.author_engagement([p.author.handle for p in posts]),
-        source_weights={s.name: s.weight for s in cfg.sources},
-        embeddings=embeddings_for(posts, store, enabled=cfg.stories.embeddings),
-    )
-
-
-def make_stories(cfg: Config, store: Store, slot: Slot, report: RunReport) -> list[Story]:
-    """The stories of a slot (see :func:`stories_between`), saved in the store."""
-    stories = stories_between(cfg, store, slot.start_utc, slot.end_utc, report)
+def make_stories(cfg: Config, store: Store, slot: Slot, report: RunReport,
+                 run_id: int | None = None) -> list[Story]:
+    """The stories of a slot (:func:`aidigest.window.stories_between`), saved in the store."""
+    stories = stories_between(cfg, store, slot.start_utc, slot.end_utc, report,
+                              run_id=run_id, slot_key=slot.key)
     report.stories = len(stories)
     store.save_stories(slot.key, stories)
     return stories
@@ -172,7 +130,7 @@ def _run_stages(
         return RunResult(report, path=Path(existing["path"]),
                          built=_build_if_missing(cfg, Path(existing["path"]), options, report, say))
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
-    stories = make_stories(cfg, store, slot, report)
+    stories = make_stories(cfg, store, slot, report, run_id)
     writer, chosen = _select(cfg, store, stories, options, report, slot, run_id)
     if not chosen:
         report.outcome = "empty"

@@ -32,6 +32,7 @@ BIG_BUCKET = 30  # above this, a bucket links neighbours only, not all pairs
 NAME_BUCKET = 25  # names shared by more posts than this are not used for blocking
 GROUP_SAMPLE = 16  # members per side compared when two big groups meet
 CLIP_HIGH = 8.0
+GROUP_CAP = 2.0  # log-odds above the link threshold that one pair brings to a group's mean
 Verdicts = Mapping[tuple[str, str], bool]
 
 
@@ -186,12 +187,15 @@ def score_window(
 
 
 def _group_link(scored: Scored, a: list[int], b: list[int]) -> float:
-    """Mean log-odds over the cross pairs of two groups (originals only; sampled when big)."""
+    """Mean log-odds over the cross pairs of two groups (originals only; sampled when big),
+    each capped at :data:`GROUP_CAP` so one very sure pair cannot outvote a clearly different
+    one (A–B sure, B–C sure, A–C unrelated: C does not join A and B)."""
     left = [i for i in a if not scored.feats[i].post.is_repost][:GROUP_SAMPLE]
     right = [j for j in b if not scored.feats[j].post.is_repost][:GROUP_SAMPLE]
     if not left or not right:
         return CLIP_HIGH
-    return sum(scored.score(i, j) for i in left for j in right) / (len(left) * len(right))
+    total = sum(min(GROUP_CAP, scored.score(i, j)) for i in left for j in right)
+    return total / (len(left) * len(right))
 
 
 

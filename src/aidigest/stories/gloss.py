@@ -30,16 +30,15 @@ SENSES = 3
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]|\bCL:\S*|\bsth\b|\bsb\b|\bone's\b")
 _WORD = re.compile(r"[a-z][a-z'-]+")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_STOP = frozenset(
-    """a an the and or but if of to in on at by for with from into over as is are was were be been
-    it its this that these those we you i he she they our your my his her their me us them new
-    just now today here there what when why how who which all any some more most very so not no
-    yes do does did can could will would should may might must has have had get got let also
-    one two three etc e.g i.e used use using make made take taken give given put set way thing
-    things person people time times kind sort type also such other another each every own same
-    out up down off about than then there very well much many lot lots used e.g something
-    someone somebody oneself""".split()
-)
+_STOP = frozenset(re.findall(r"\S+", """
+    a an the and or but if of to in on at by for with from into over as is are was were be been it
+    its this that these those we you i he she they our your my his her their me us them new just
+    now today here there what when why how who which all any some more most very so not no yes do
+    does did can could will would should may might must has have had get got let also one two three
+    etc e.g i.e used use using make made take taken give given put set way thing things person
+    people time times kind sort type also such other another each every own same out up down off
+    about than then there very well much many lot lots used e.g something someone somebody oneself
+    """))
 _stemmer = snowballstemmer.stemmer("english")
 
 

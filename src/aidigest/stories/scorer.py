@@ -31,7 +31,8 @@ CLIP = 8.0
 LABELS = {
     "link": "same link {}", "strong": "shares {}", "names": "names {}", "common": "both name {}",
     "subject": "same subject", "figures": "same figures {}", "overlap": "names overlap",
-    "text": "similar text", "words": "same words ({})", "translated": "same words translated ({})", "cosine": "similar embeddings", "same_author": "same author",
+    "text": "similar text", "words": "same words ({})", "translated": "same words translated ({})",
+    "cosine": "similar embeddings", "same_author": "same author",
     "cross_lang": "English/Chinese", "gap": "time apart", "conflict": "different versions {}",
 }
 

@@ -1,0 +1,137 @@
+"""Everything the pure ``stories`` stage needs for one window, read from the store and the
+configuration, and the ONE function every caller uses to build a window's stories.
+
+:func:`stories_between` gathers the window's posts (and the posts they reference), their
+embeddings (computed once and cached), the novelty history, the aliases (package, configured,
+mined from posts and kept in the store) and, with ``[stories] llm_adjudicate``, the LLM's
+verdicts on borderline pairs, then calls :func:`aidigest.stories.build_stories`. A run,
+``aidigest digest``, ``aidigest stories --slot`` and ``--since/--until`` and the benchmarks
+all come through here, so they build the same stories for the same window.
+
+Does NOT cluster or rank (see :mod:`aidigest.stories`) and does NOT write digests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from aidigest.config import Config
+from aidigest.embeddings import embeddings_for
+from aidigest.errors import ConfigError
+from aidigest.models import Post, RunReport, Story
+from aidigest.slots import zone
+from aidigest.store import Store
+from aidigest.store.memory import add_alias_evidence, alias_counts
+from aidigest.stories import build_stories
+from aidigest.stories.aliases import accepted, mine
+from aidigest.stories.entities import Lexicon, default_lexicon
+from aidigest.stories.scorer import PairModel, load_model
+
+__all__ = ["alias_table", "history_for", "stories_between", "window_posts"]
+
+
+def window_posts(store: Store, start: datetime, end: datetime) -> list[Post]:
+    """Posts created in ``[start, end)`` plus the posts they reference (up to two hops)."""
+    posts = {p.id: p for p in store.posts_between(start, end)}
+    frontier = list(posts.values())
+    for _ in range(2):
+        wanted = {
+            ref for p in frontier for ref in (p.repost_of, p.quote_of, p.reply_to)
+            if ref and ref not in posts
+        }
+        if not wanted:
+            break
+        frontier = store.get_posts(sorted(wanted))
+        posts.update((p.id, p) for p in frontier)
+    return sorted(posts.values(), key=lambda p: (p.created_at, p.id))
+
+
+def history_for(cfg: Config, store: Store, end: datetime) -> list[dict[str, object]]:
+    """Items published in the ``novelty_hours`` before ``end`` (for novelty)."""
+    tz = zone(cfg.digest.timezone)
+    since = (end - timedelta(hours=cfg.stories.novelty_hours)).astimezone(tz)
+    return list(store.published_items_since(since.strftime("%Y-%m-%dT%H"),
+                                            end.astimezone(tz).strftime("%Y-%m-%dT%H")))
+
+
+def configured_aliases(cfg: Config) -> dict[str, str]:
+    """``[stories] aliases`` plus the ``[aliases]`` table of ``aliases_file`` (which wins)."""
+    import tomllib
+
+    table = dict(cfg.stories.aliases)
+    if not cfg.stories.aliases_file:
+        return table
+    path = cfg.resolve(cfg.stories.aliases_file)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read [stories] aliases_file {path}: {exc}") from exc
+    extra = data.get("aliases", data)
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        raise ConfigError(f"{path}: expected an [aliases] table of \"spelling\" = \"name\" lines, "
+                          "e.g. \"智谱\" = \"zhipu\"")
+    table.update(extra)
+    return table
+
+
+def alias_table(cfg: Config, store: Store) -> dict[str, dict[str, Any]]:
+    """Every alias in use, spelling → {name, origin, posts}: configured ones win over mined
+    ones, the package's table underlies both (``aidigest stories --aliases``)."""
+    table: dict[str, dict[str, Any]] = {
+        s: {"name": n, "origin": "package", "posts": None} for s, n in default_lexicon().aliases.items()}
+    counts = alias_counts(store) if cfg.stories.mine_aliases else []
+    taught = accepted(counts)
+    per = {(s, n): p + b for s, n, p, b in counts}
+    for spelling, name in taught.items():
+        if spelling.lower() not in table:
+            table[spelling.lower()] = {"name": name, "origin": "mined", "posts": per[(spelling, name)]}
+    for spelling, name in configured_aliases(cfg).items():
+        table[spelling.strip().lower()] = {"name": name, "origin": "configured", "posts": None}
+    return table
+
+
+def _extra_aliases(cfg: Config, store: Store, posts: list[Post]) -> dict[str, str]:
+    """Mine the window's posts (evidence kept in the store), then the mined and configured
+    aliases beyond the package's table."""
+    configured = configured_aliases(cfg)
+    if cfg.stories.mine_aliases:
+        add_alias_evidence(store, mine(posts, Lexicon.build(configured)))
+    return {s: v["name"] for s, v in alias_table(cfg, store).items() if v["origin"] != "package"}
+
+
+def _model(cfg: Config) -> PairModel | None:
+    return load_model(cfg.resolve(cfg.stories.pair_model)) if cfg.stories.pair_model else None
+
+
+def stories_between(
+    cfg: Config, store: Store, start: datetime, end: datetime, report: RunReport | None = None,
+    *, run_id: int | None = None, slot_key: str = "",
+) -> list[Story]:
+    """The ONE way every caller builds the stories of a window: the same posts, embeddings,
+    novelty history, aliases, LLM verdicts, settings and pair model."""
+    posts = window_posts(store, start, end)
+    if report is not None:
+        report.posts_in_window = sum(1 for p in posts if start <= p.created_at < end)
+    embeddings = embeddings_for(posts, store, enabled=cfg.stories.embeddings)
+    aliases = _extra_aliases(cfg, store, posts)
+    model = _model(cfg)
+    verdicts = None
+    if cfg.stories.llm_adjudicate and cfg.llm.providers:
+        from aidigest.writer.adjudicate import adjudicate_window
+
+        verdicts = adjudicate_window(cfg, store, posts, embeddings, aliases, model,
+                                     report=report, run_id=run_id, slot_key=slot_key)
+    return build_stories(
+        posts,
+        window=(start, end),
+        settings=cfg.stories,
+        history=history_for(cfg, store, end),
+        baselines=store.author_engagement([p.author.handle for p in posts]),
+        source_weights={s.name: s.weight for s in cfg.sources},
+        embeddings=embeddings,
+        aliases=aliases,
+        model=model,
+        verdicts=verdicts,
+    )
+

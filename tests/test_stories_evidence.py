@@ -1,0 +1,147 @@
+"""The stories stage's evidence, one test per kind: figures across scripts and units, names
+across scripts (configured and mined aliases), words across languages, the pair scorer's
+reasons, and average-link merging that refuses to chain A and C through B."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from aidigest.config import StoriesSection
+from aidigest.stories import build_stories
+from aidigest.stories.aliases import accepted, mine
+from aidigest.stories.cluster import group_posts, pair_key
+from aidigest.stories.entities import Lexicon, extract
+from aidigest.stories.features import featurize
+from aidigest.stories.gloss import bag, word_similarity
+from aidigest.stories.normalize import clean_text
+from stories_eval import make_post
+
+WHEN = "2025-12-06T21:00:00Z"
+
+
+def figures(text: str) -> frozenset[str]:
+    return extract(clean_text(text)).figures
+
+
+@pytest.mark.parametrize(("chinese", "english"), [
+    ("约 2.4 万个账号", "~24,000 accounts"),
+    ("2.4万个账号", "24K accounts"),
+    ("超过 1600 万次交互", ">16M exchanges"),
+    ("完成 5亿美元 B 轮融资", "a $500M Series B"),
+    ("最高 128k 输出 tokens", "up to 128K output tokens"),
+    ("速度提升至 1.5 倍", "1.5× faster"),
+    ("输入每百万 tokens 1.75美元", "$1.75 per million input tokens"),
+    ("准确率 93.4%", "93.4% accuracy"),
+    ("35B-A3B 模型", "the 35B-A3B MoE"),
+])
+def test_figures_match_across_scripts_and_units(chinese: str, english: str) -> None:
+    zh, en = figures(chinese), figures(english)
+    assert zh and zh == en, (zh, en)
+
+
+def test_years_versions_and_small_numbers_are_not_figures() -> None:
+    assert figures("2025 年发布 GPT-5.1，共 3 个版本") == frozenset()
+
+
+def test_versioned_names_are_found_inside_chinese_text_with_any_dash() -> None:
+    assert "gpt5.4" in extract(clean_text("OpenAI预告GPT‑5.4版本")).strong  # U+2011
+    assert "qwen3.5" in extract(clean_text("阿里千问发布Qwen3.5模型系列")).strong
+    assert "claudecode" in extract("Claude Code 桌面版新增定时任务").phrases
+
+
+def test_words_match_across_languages_through_dictionary_senses() -> None:
+    zh = bag("Claude Code 推出跨会话记忆功能，自动记住项目上下文")
+    en = bag("Claude rolled out auto-memory that remembers project context across sessions")
+    other = bag("Nvidia reports record quarterly revenue from data center GPUs")
+    df: dict[str, int] = {}
+    same, matched = word_similarity(zh, en, df, 10)
+    different, _ = word_similarity(zh, other, df, 10)
+    assert same > 0.3 > different
+    assert "记忆" in matched
+
+
+def test_a_configured_alias_joins_names_across_scripts() -> None:
+    zh = make_post("1", "cn", "硅基流动上线新的推理服务，支持更多开源模型", WHEN)
+    en = make_post("2", "us", "SiliconFlow launches its new inference service for open models",
+                   "2025-12-06T21:30:00Z")
+    plain = {frozenset(s.post_ids) for s in build_stories([zh, en])}
+    assert frozenset({"1", "2"}) not in plain
+    settings = StoriesSection(aliases={"硅基流动": "siliconflow"})
+    lexicon = Lexicon.build(settings.aliases)
+    assert "siliconflow" in extract(zh.text, lexicon).names
+    joined = build_stories([zh, en], settings=settings, aliases=settings.aliases)
+    assert [sorted(s.post_ids) for s in joined] == [["1", "2"]]
+
+
+def test_a_post_that_writes_both_names_teaches_the_alias() -> None:
+    teacher = make_post("1", "cn", "硅基流动（SiliconFlow）宣布完成新一轮融资", WHEN)
+    evidence = mine([teacher])
+    assert ("硅基流动", "siliconflow", "1", "paren") in evidence
+    assert accepted([("硅基流动", "siliconflow", 1, 0)]) == {"硅基流动": "siliconflow"}
+    # side by side without brackets, three posts must agree; prose before a name teaches nothing
+    prose = [make_post(str(n), "cn", f"今天发布 GPT-{n} 和更多内容", WHEN) for n in range(5, 8)]
+    assert mine(prose) == []
+    assert accepted([("硅基流动", "siliconflow", 0, 2)]) == {}
+    assert accepted([("硅基流动", "siliconflow", 0, 3), ("硅基流动", "flow", 0, 2)]) == {}
+
+
+def test_the_pair_score_and_its_top_evidence_are_in_the_reasons() -> None:
+    zh = make_post("1", "cn", "Anthropic 指控三家实验室利用约 2.4 万个账号对 Claude 发起模型蒸馏，"
+                   "累计超过 1600 万次交互", WHEN)
+    en = make_post("2", "us", "Anthropic says ~24,000 fraudulent accounts generated >16M Claude "
+                   "exchanges to distill its models", "2025-12-06T21:20:00Z")
+    story = build_stories([zh, en])[0]
+    assert sorted(story.post_ids) == ["1", "2"]
+    joined = [r for r in story.reasons if r.startswith("@")]
+    assert joined and re.search(r"p=[01]\.\d\d \(link at 0\.\d\d\)", joined[0])
+    assert "same figures 1.6e+07, 2.4e+04" in joined[0]
+
+
+def test_chaining_is_refused_average_link() -> None:
+    """A–B and B–C are the same event by verdict, A–C is not: A and C never share a story."""
+    posts = [make_post("a", "x", "OpenAI 发布 GPT-5.4 模型", WHEN),
+             make_post("b", "y", "GPT-5.4 launch and the Codex pricing change", WHEN),
+             make_post("c", "z", "Codex 调整定价方案", WHEN)]
+    feats = [featurize(p) for p in posts]
+    verdicts = {pair_key("a", "b"): True, pair_key("b", "c"): True, pair_key("a", "c"): False}
+    groups = [{feats[i].id for i in g.members} for g in group_posts(feats, verdicts=verdicts)]
+    assert not any({"a", "c"} <= g for g in groups)
+    assert any({"a", "b"} <= g for g in groups)
+
+
+def test_chaining_through_one_broad_post_is_refused_on_real_scores() -> None:
+    """One English recap covers two different releases; each Chinese post matches it, but the
+    two Chinese posts are different events and must not end in one story."""
+    a = make_post("a", "cn", "阿里千问发布 Qwen3.5 系列模型，包括 122B-A10B 与 35B-A3B，权重已开源", WHEN)
+    c = make_post("c", "cn", "智谱发布 GLM-5 技术报告，采用 DSA 架构并适配 7 种国产芯片", WHEN)
+    b = make_post("b", "us", "Open models: Alibaba released Qwen3.5 (122B-A10B, 35B-A3B MoE) with "
+                  "open weights; Zhipu published the GLM-5 technical report (DSA, 7 domestic "
+                  "chips)", WHEN)
+    labels = {p: s.id for s in build_stories([a, b, c]) for p in s.post_ids}
+    assert labels["a"] != labels["c"]
+
+
+def test_aliases_file_and_table_from_the_cli(tmp_path: object, project: object, runner: object) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from aidigest.cli import main
+
+    assert isinstance(project, Path) and isinstance(runner, CliRunner)
+    (project / "more_aliases.toml").write_text('[aliases]\n"月之暗面科技" = "moonshot"\n',
+                                               encoding="utf-8")
+    cfg = project / "aidigest.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(
+        "aliases = {}", 'aliases = { "硅基流动" = "siliconflow" }\naliases_file = "more_aliases.toml"'),
+        encoding="utf-8")
+    result = runner.invoke(main, ["stories", "--aliases", "--json"])
+    assert result.exit_code == 0, result.output
+    table = {row["spelling"]: row for row in json.loads(result.output)}
+    assert table["硅基流动"] == {"spelling": "硅基流动", "name": "siliconflow",
+                                "origin": "configured", "posts": None}
+    assert table["月之暗面科技"]["origin"] == "configured"
+    assert table["千问"]["origin"] == "package"
