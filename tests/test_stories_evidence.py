@@ -15,7 +15,7 @@ from aidigest.stories.aliases import accepted, mine
 from aidigest.stories.cluster import group_posts, pair_key
 from aidigest.stories.entities import Lexicon, extract
 from aidigest.stories.features import featurize
-from aidigest.stories.gloss import bag, word_similarity
+from aidigest.stories.gloss import bag, weigh, word_similarity
 from aidigest.stories.normalize import clean_text
 from stories_eval import make_post
 
@@ -57,8 +57,8 @@ def test_words_match_across_languages_through_dictionary_senses() -> None:
     en = bag("Claude rolled out auto-memory that remembers project context across sessions")
     other = bag("Nvidia reports record quarterly revenue from data center GPUs")
     df: dict[str, int] = {}
-    same, matched = word_similarity(zh, en, df, 10)
-    different, _ = word_similarity(zh, other, df, 10)
+    same, matched = word_similarity(weigh(zh, df, 10), weigh(en, df, 10))
+    different, _ = word_similarity(weigh(zh, df, 10), weigh(other, df, 10))
     assert same > 0.3 > different
     assert "记忆" in matched
 

@@ -30,6 +30,9 @@ __all__ = ["Group", "Scored", "borderline", "group_posts", "pair_key"]
 
 BIG_BUCKET = 30  # above this, a bucket links neighbours only, not all pairs
 NAME_BUCKET = 25  # names shared by more posts than this are not used for blocking
+FIGURE_BUCKET = 6  # nor figures shared by more posts than this (10%, $20 are everywhere)
+REASONS = 4  # join reasons kept per story (the strongest first)
+LSH_MIN = 0.3  # estimated shingle Jaccard a pair found by the bands alone must reach
 GROUP_SAMPLE = 16  # members per side compared when two big groups meet
 CLIP_HIGH = 8.0
 GROUP_CAP = 2.0  # log-odds above the link threshold that one pair brings to a group's mean
@@ -72,7 +75,7 @@ class Scored:
         a, b = self.feats[i], self.feats[j]
         if pair_key(a.id, b.id) in self.verdicts:
             return "same event (LLM verdict)"
-        return self.model.explain(evidence(a, b, self.stats, self._cos(i, j)))
+        return self.model.explain(evidence(a, b, self.stats, self._cos(i, j), explain=True))
 
     def _cos(self, i: int, j: int) -> float | None:
         if i in self.vectors and j in self.vectors:
@@ -90,7 +93,7 @@ class _Components:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
         self.members: dict[int, list[int]] = {i: [i] for i in range(n)}
-        self.reasons: dict[int, list[str]] = defaultdict(list)
+        self.reasons: dict[int, list[str | tuple[int, int]]] = defaultdict(list)
 
     def find(self, i: int) -> int:
         while self.parent[i] != i:
@@ -98,7 +101,7 @@ class _Components:
             i = self.parent[i]
         return i
 
-    def union(self, a: int, b: int, reason: str) -> None:
+    def union(self, a: int, b: int, reason: str | tuple[int, int]) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
@@ -141,7 +144,9 @@ def _bucket_pairs(bucket: list[int], limit: int = BIG_BUCKET) -> Iterable[tuple[
 
 
 def candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, int]]:
-    """Candidate pairs from links, entities and MinHash-LSH bands (no all-pairs)."""
+    """Candidate pairs from links, entities and figures, and from MinHash-LSH bands (no
+    all-pairs); a pair only the bands found is kept when its estimated text similarity
+    reaches :data:`LSH_MIN` (the bands catch near-copies; looser pairs share names)."""
     index: dict[str, list[int]] = defaultdict(list)
     for i in active:
         ents = feats[i].ents
@@ -155,10 +160,12 @@ def candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, i
             index["F" + k].append(i)
     pairs: set[tuple[int, int]] = set()
     for k, bucket in index.items():
-        if k[0] in "NF" and len(bucket) > NAME_BUCKET:
+        if len(bucket) > (FIGURE_BUCKET if k[0] == "F" else NAME_BUCKET if k[0] == "N" else 10**9):
             continue
         pairs.update(_bucket_pairs(bucket))
     sigs = minhash_signatures([feats[i] for i in active])
+    row_of = {i: row for row, i in enumerate(active)}
+    banded: set[tuple[int, int]] = set()
     for band in range(BANDS):
         buckets: dict[bytes, list[int]] = defaultdict(list)
         block = np.ascontiguousarray(sigs[:, band * ROWS : (band + 1) * ROWS])
@@ -166,7 +173,13 @@ def candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, i
             if len(feats[i].shingles):
                 buckets[block[row].tobytes()].append(i)
         for bucket in buckets.values():
-            pairs.update(_bucket_pairs(bucket))
+            banded.update(_bucket_pairs(bucket))
+    only = sorted(banded - pairs)
+    if only:
+        left = np.array([row_of[i] for i, _ in only])
+        right = np.array([row_of[j] for _, j in only])
+        similar = (sigs[left] == sigs[right]).mean(axis=1) >= LSH_MIN
+        pairs.update(p for p, keep in zip(only, similar, strict=True) if keep)
     return pairs
 
 
@@ -217,12 +230,20 @@ def group_posts(
             continue
         if _group_link(scored, comps.members[ra], comps.members[rb]) < scored.model.group_threshold:
             continue
-        pa, pb = feats[i].post, feats[j].post
-        comps.union(ra, rb, f"@{pa.author.handle} / @{pb.author.handle} {scored.explain(i, j)}")
+        comps.union(ra, rb, (i, j))  # explained below, only where a story shows it
     groups = []
     for root, members in comps.members.items():
-        groups.append(Group(sorted(members), comps.reasons.get(root, [])))
+        said = [_say(scored, r) for r in comps.reasons.get(root, [])[:REASONS]]
+        groups.append(Group(sorted(members), said))
     return sorted(groups, key=lambda g: g.members[0])
+
+
+def _say(scored: Scored, reason: str | tuple[int, int]) -> str:
+    if isinstance(reason, str):
+        return reason
+    i, j = reason
+    pa, pb = scored.feats[i].post, scored.feats[j].post
+    return f"@{pa.author.handle} / @{pb.author.handle} {scored.explain(i, j)}"
 
 
 def borderline(

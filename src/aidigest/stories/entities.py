@@ -145,15 +145,19 @@ class Entities:
         return self.strong | self.names | self.phrases | self.versions
 
 
+_FAMILY = re.compile(r"[a-z]+")
+
+
 @lru_cache(maxsize=65536)
 def key(text: str) -> str:
     """The comparison key of a name: lowercase without spaces, hyphens, underscores."""
     return _KEY_DROP.sub("", text.lower()).strip(".")
 
 
+@lru_cache(maxsize=65536)
 def family(entity_key: str) -> str:
     """The leading letters of a versioned key: ``gemini3pro`` → ``gemini``, ``v3.2`` → ``v``."""
-    match = re.match(r"[a-z]+", entity_key)
+    match = _FAMILY.match(entity_key)
     return match.group(0) if match else ""
 
 

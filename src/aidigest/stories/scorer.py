@@ -53,6 +53,10 @@ class Weights:
     def logit(self, ev: Evidence) -> float:
         return float(self.weights @ ev.values) + self.bias
 
+    @property
+    def link_logit(self) -> float:
+        return logit(self.threshold)
+
 
 @dataclass(frozen=True)
 class PairModel:
@@ -79,7 +83,7 @@ class PairModel:
     def score(self, ev: Evidence) -> float:
         """The pair's log-odds of one event minus the link threshold's, clipped to ±8."""
         w = self.weights_for(ev)
-        return max(-CLIP, min(CLIP, w.logit(ev) - logit(w.threshold)))
+        return max(-CLIP, min(CLIP, w.logit(ev) - w.link_logit))
 
     def explain(self, ev: Evidence, top: int = 3) -> str:
         """The pair probability and the evidence that weighed most, in words."""
