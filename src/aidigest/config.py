@@ -108,7 +108,10 @@ class Provider(_Strict):
 class LlmSection(_Strict):
     providers: list[Provider] = []
     editor: bool = False
-    editor_candidates: int = 25
+    editor_candidates: int = Field(25, ge=1)
+    on_failure: Literal["hold", "offline"] = "hold"
+    run_deadline_seconds: float = Field(600.0, gt=0)
+    max_replacements: int = Field(4, ge=0, le=50)
 
 
 class StoriesSection(_Strict):

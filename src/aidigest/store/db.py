@@ -399,6 +399,12 @@ class Store:
         )
         return [dict(r) for r in rows]
 
+    def set_run_pid(self, run_id: int, pid: int) -> None:
+        """Record which process runs ``run_id`` (in its report, until the run finishes)."""
+        with self._tx():
+            self.conn.execute("UPDATE runs SET report = ? WHERE id = ?",
+                              (json.dumps({"pid": pid}), run_id))
+
 
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), errors as StoreError."""
