@@ -124,6 +124,20 @@ def test_one_refused_item_is_replaced_by_the_next_ranked_story(
     assert any("replaced by story" in n for n in report["notes"])
     assert report["outcome"] == "published" and not report["warnings"]
 
+    shown = runner.invoke(main, ["report", "--slot", SLOT, "--json"])
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert data["outcome"] == "published" and data["sources"][0]["name"] == "sample"
+    failed = [i for i in data["items"] if i["outcome"] == "failed"]
+    assert len(failed) == 1 and failed[0]["attempts"] == 1 and failed[0]["provider"] is None
+    assert "content filter" in failed[0]["fallback_reason"]
+    ok = [i for i in data["items"] if i["outcome"] == "ok"]
+    assert len(ok) == len(items) and all(i["provider"] == "local" for i in ok)
+    assert all(i["attempts"] == 1 and i["prompt_tokens"] > 0 and i["completion_tokens"] > 0
+               for i in ok)
+    table = runner.invoke(main, ["report"])
+    assert table.exit_code == 0 and "content filter" in table.stdout and "local" in table.stdout
+
 
 def test_hanging_provider_ends_at_the_deadline_with_progress_lines(
     project: Path, runner: CliRunner, server: ChatServer

@@ -277,5 +277,24 @@ def status(config_path: str | None, as_json: bool) -> None:
             out.print(table)
 
 
+@main.command()
+@config_option
+@click.option("--slot", default=None, help="Slot end, e.g. 2025-12-07T08 (default: the latest run).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly
+def report(config_path: str | None, slot: str | None, as_json: bool) -> None:
+    """A run's report: sources, items (writer, provider, attempts, fallbacks, tokens), outcome."""
+    from aidigest.report_view import report_data, report_tables
+
+    with opened(config_path) as (cfg, store):
+        chosen = _slot(cfg, slot)
+        data = report_data(store, chosen.key if chosen else None)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for part in report_tables(data):
+        out.print(part, markup=False) if isinstance(part, str) else out.print(part)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

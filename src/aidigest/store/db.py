@@ -405,6 +405,14 @@ class Store:
             self.conn.execute("UPDATE runs SET report = ? WHERE id = ?",
                               (json.dumps({"pid": pid}), run_id))
 
+    def latest_run(self, slot_key: str | None = None) -> dict[str, Any] | None:
+        """The newest run (of ``slot_key`` if given) with its report decoded, or None."""
+        sql, args = "SELECT * FROM runs", []
+        if slot_key is not None:
+            sql, args = sql + " WHERE slot = ?", [slot_key]
+        row = self.conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        return None if row is None else {**dict(row), "report": json.loads(row["report"])}
+
 
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), errors as StoreError."""
