@@ -44,6 +44,7 @@ def configure(root: Path, server: ChatServer, hook: str | None = None, *,
     text = path.read_text("utf-8")
     settings = "".join(f"{k} = {json.dumps(v)}\n" for k, v in llm.items())
     text = text.replace("[llm]\n", "[llm]\n" + settings, 1)
+    text = text.replace("embeddings = true", "embeddings = false")  # faster; not what is tested
     text += (f'\n[[llm.providers]]\nname = "local"\nbase_url = "{server.base_url}"\n'
              f'model = "test-model"\napi_key_env = "{KEY_ENV}"\ntimeout = {timeout}\n'
              "max_retries = 0\nmax_concurrency = 4\n")

@@ -110,13 +110,14 @@ def _print_source_progress(event: str, report: SourceReport) -> None:
 
 def _source_table(reports: list[SourceReport]) -> Table:
     table = Table(title="fetch summary")
-    for col in ("source", "kind", "ok", "new", "updated", "pages", "http", "secs", "stale", "error"):
+    for col in ("source", "kind", "ok", "new", "updated", "skipped", "pages", "http", "secs",
+                "stale", "error / warnings"):
         table.add_column(col)
     for r in reports:
         table.add_row(
-            r.name, r.kind, "yes" if r.ok else "NO", str(r.new), str(r.updated), str(r.pages),
-            str(r.http_status or ""), f"{r.duration_s:.2f}", "STALE" if r.stale else "",
-            (r.error or "")[:120],
+            r.name, r.kind, "yes" if r.ok else "NO", str(r.new), str(r.updated), str(r.skipped),
+            str(r.pages), str(r.http_status or ""), f"{r.duration_s:.2f}",
+            "STALE" if r.stale else "", (r.error or "; ".join(r.notes[:2]))[:160],
         )
     return table
 

@@ -116,7 +116,10 @@ def print_report(report: RunReport) -> None:
     for s in report.sources:
         state = "ok" if s.ok else f"FAILED: {s.error}"
         err.print(f"source {s.name}: {state}; {s.new} new, {s.updated} updated"
-                  + (" (STALE)" if s.stale else ""))
+                  + (f", {s.skipped} skipped" if s.skipped else "")
+                  + (" (STALE)" if s.stale else ""), markup=False)
+        for note in s.notes[:3]:
+            err.print(f"  {s.name}: {note}", markup=False)
     for note in report.notes:
         err.print(f"note: {note}")
     for problem in report.errors:
@@ -136,7 +139,8 @@ def sources_table(cfg: Config, store: Store, action: str) -> Table:
     table = Table(title="sources" if action == "list" else "source health")
     cols = ["name", "kind", "enabled", "weight", "target"]
     if action == "status":
-        cols += ["last fetch", "ok", "new", "http", "newest post", "stale", "error"]
+        cols += ["last fetch", "ok", "new", "skipped", "http", "newest post", "stale",
+                 "error / warnings"]
     for col in cols:
         table.add_column(col)
     for s in cfg.sources:
@@ -146,9 +150,10 @@ def sources_table(cfg: Config, store: Store, action: str) -> Table:
         if action == "status":
             h = health.get(s.name, {})
             row += [str(h.get("started_at") or "never"), "yes" if h.get("ok") else
-                    ("NO" if h else ""), str(h.get("new", "")), str(h.get("http_status") or ""),
-                    str(h.get("newest_at") or ""), "STALE" if h.get("stale") else "",
-                    str(h.get("error") or "")[:80]]
+                    ("NO" if h else ""), str(h.get("new", "")), str(h.get("skipped", "")),
+                    str(h.get("http_status") or ""), str(h.get("newest_at") or ""),
+                    "STALE" if h.get("stale") else "",
+                    str(h.get("error") or "; ".join(h.get("warnings", [])[:2]))[:120]]
         table.add_row(*row)
     return table
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from aidigest.config import Config
-from aidigest.errors import AidigestError
+from aidigest.errors import AidigestError, InputError
 from aidigest.models import Digest, ItemProgress, Post, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
 from aidigest.publish.followups import after_publish, notify_event, retry_push
@@ -119,6 +119,10 @@ def run_slot(
     say = progress or (lambda _msg: None)
     slot = resolve_slot(cfg, options.slot, options.now)
     started = options.now or now_utc()
+    if slot.end > started:
+        raise InputError(
+            f"slot {slot.key} has not ended yet (it ends at {slot.end.isoformat()}); a digest "
+            "covers a finished window: wait until then, or pick an earlier slot")
     report = RunReport(slot=slot.key, started_at=iso_utc(started), pid=os.getpid())
     run_id = store.start_run(slot.key, options.command, started)
     store.set_run_pid(run_id, report.pid or 0)

@@ -210,7 +210,8 @@ class Store:
             )
 
     def source_health(self) -> dict[str, dict[str, Any]]:
-        """The latest fetch of each source, plus its last success time."""
+        """The latest fetch of each source (with its skipped count and warnings), plus its
+        last success time."""
         health: dict[str, dict[str, Any]] = {}
         rows = self.conn.execute(
             """SELECT f.* FROM source_fetches f JOIN (SELECT source, MAX(id) AS id
@@ -218,7 +219,9 @@ class Store:
         )
         for row in rows:
             item = dict(row)
-            item.pop("report", None)
+            saved = json.loads(item.pop("report", None) or "{}")
+            item["skipped"] = int(saved.get("skipped", 0) or 0)
+            item["warnings"] = list(saved.get("notes", []))
             ok_row = self.conn.execute(
                 "SELECT MAX(started_at) FROM source_fetches WHERE source = ? AND ok = 1",
                 (row["source"],),
