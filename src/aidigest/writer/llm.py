@@ -125,9 +125,11 @@ class LlmWriter:
             self._progress(count, total, result, time.monotonic() - started)
         items: list[DigestItem | None] = []
         for story, maybe in zip(stories, results, strict=True):
-            result = maybe or self._late(story, count := count + 1, total, started)
-            self._account(result, report)
-            items.append(result.item)
+            if maybe is None:  # still unwritten when the deadline passed
+                count += 1
+                maybe = self._late(story, count, total, started)
+            self._account(maybe, report)
+            items.append(maybe.item)
         return items
 
     def _late(self, story: Story, n: int, total: int, started: float) -> ItemResult:
