@@ -277,5 +277,55 @@ def status(config_path: str | None, as_json: bool) -> None:
             out.print(table)
 
 
+@main.command()
+@config_option
+@click.option("--host", default=None, help="Address to bind (default: [serve] host, 127.0.0.1); "
+              "a non-loopback host needs [serve] password_env.")
+@click.option("--port", type=int, default=None, help="Port (default: [serve] port, 8400).")
+@friendly
+def serve(config_path: str | None, host: str | None, port: int | None) -> None:
+    """The editor's desk: review, edit and approve digests in a browser."""
+    from aidigest.desk.server import serve as run_desk
+
+    cfg = load_config(config_path)
+    host, port = host or cfg.serve.host, cfg.serve.port if port is None else port
+    err.print(f"desk: http://{host}:{port}/ (Ctrl-C stops)", markup=False)
+    run_desk(cfg, host, port)
+
+
+@main.command()
+@config_option
+@click.option("--slot", required=True, help="Slot end of the draft, e.g. 2025-12-07T08.")
+@click.option("--no-build", is_flag=True, help="Do not build the site after publishing.")
+@friendly
+def publish(config_path: str | None, slot: str, no_build: bool) -> None:
+    """Publish (approve) a draft or held digest, as a run would publish it."""
+    from aidigest.commands import print_report
+    from aidigest.desk.actions import approve
+
+    with opened(config_path) as (cfg, store):
+        report = approve(cfg, store, slot, lambda m: err.print(m, markup=False),
+                         build=False if no_build else None)
+    print_report(report)
+    if report.published_path:
+        out.print(f"digest: {report.published_path}")
+    if report.outcome == "failed":
+        sys.exit(1)
+
+
+@main.command()
+@config_option
+@click.option("--slot", required=True, help="Slot end of the draft, e.g. 2025-12-07T08.")
+@click.option("--reason", default="", help="Why it is rejected (shown on the desk).")
+@friendly
+def reject(config_path: str | None, slot: str, reason: str) -> None:
+    """Reject a draft or held digest (its Hugo draft file is removed)."""
+    from aidigest.desk.actions import reject as reject_slot
+
+    with opened(config_path) as (cfg, store):
+        draft = reject_slot(cfg, store, slot, reason)
+    out.print(f"{draft.digest.slot.key}: rejected ({draft.reason})")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
