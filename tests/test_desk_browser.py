@@ -26,7 +26,12 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not insta
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
                              shutil.which("chromium-browser") or "") if p and Path(p).exists()), None)
@@ -62,8 +67,20 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriv
 def _shot(driver: WebDriver, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1200, min(max(int(height) + 120, 900), 4000))
+    driver.set_window_size(1200, min(max(int(height) + 120, 900), 2400))
     assert driver.save_screenshot(str(SHOTS / name))
+
+
+def _wait_text(driver: WebDriver, element_id: str, text: str) -> None:
+    """Wait (the form's POST and redirect, a publish with its Hugo build) for ``text``."""
+
+    def shown(d: WebDriver) -> bool:
+        try:
+            return text in d.find_element(By.ID, element_id).text
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+
+    WebDriverWait(driver, 120, poll_frequency=0.2).until(shown)
 
 
 def _state(project: Path) -> dict[str, object]:
@@ -93,10 +110,10 @@ def test_edit_and_approve_in_the_browser(drafted: Path, browser: WebDriver) -> N
         summary.send_keys(GOOD_SUMMARY)
         _shot(browser, "edit.png")
         form.find_element(By.CSS_SELECTOR, "button.save").click()
-        assert "item 1 saved" in browser.find_element(By.ID, "message").text
+        _wait_text(browser, "message", "item 1 saved")
         assert "浏览器里改写的标题" in browser.find_element(By.ID, "item-1").text
         browser.find_element(By.ID, "publish").click()
-        assert browser.find_element(By.ID, "state").text == "published"
+        _wait_text(browser, "state", "published")
         _shot(browser, "slot.png")
     row = _state(drafted)
     text = Path(str(row["path"])).read_text(encoding="utf-8")
@@ -116,12 +133,12 @@ def test_form_without_token_is_refused(drafted: Path, browser: WebDriver) -> Non
         browser.execute_script(
             "document.querySelectorAll('input[name=csrf]').forEach(e => e.remove())")
         browser.find_element(By.ID, "publish").click()
-        assert "forbidden" in browser.find_element(By.TAG_NAME, "body").text
+        _wait_text(browser, "error", "forbidden")
         browser.get(f"{url}/slots/{SLOT}")
         browser.execute_script(
             "document.querySelectorAll('input[name=csrf]').forEach(e => e.value = 'forged')")
         browser.find_element(By.CSS_SELECTOR, "#item-1 .item-actions form:nth-of-type(3) button").click()
-        assert "forbidden" in browser.find_element(By.TAG_NAME, "body").text
+        _wait_text(browser, "error", "forbidden")
     assert _state(drafted) == before
 
 
@@ -146,7 +163,8 @@ def test_hostile_post_runs_no_script(tmp_path: Path, browser: WebDriver) -> None
         for details in browser.find_elements(By.CSS_SELECTOR, "details > summary"):
             details.click()  # open every story: the hostile texts are on screen
         assert browser.execute_script("return typeof window.__pwned") == "undefined"
-        assert browser.find_elements(By.TAG_NAME, "script") == []
+        scripts = browser.find_elements(By.TAG_NAME, "script")
+        assert scripts == [], [s.get_attribute("outerHTML")[:300] for s in scripts]
         assert browser.find_elements(By.CSS_SELECTOR, "main img, main svg, main iframe") == []
         body = browser.find_element(By.TAG_NAME, "body").text
         assert "<script>window.__pwned=1</script>" in body  # shown as text

@@ -207,6 +207,7 @@ def item_story(store: Store, draft: Draft, position: int) -> Story:
 def swap_in(cfg: Config, store: Store, slot_key: str, story_id: str, position: int | None) -> Draft:
     """Write candidate ``story_id`` with the configured writer and put it at ``position``
     (replacing that item), or append it when ``position`` is None."""
+    from aidigest.pipeline import fill_offline
     from aidigest.writer.factory import make_writer
 
     draft = _editable(cfg, store, slot_key)
@@ -217,7 +218,7 @@ def swap_in(cfg: Config, store: Store, slot_key: str, story_id: str, position: i
         raise DeskError(f"story {story_id} is already in the digest")
     report = RunReport(draft.digest.slot.key, iso_utc(now_utc()))
     writer = make_writer(cfg, store, slot_key=draft.digest.slot.key, report=report)
-    item = writer.write_items([story], report)[0]
+    item = fill_offline([story], writer.write_items([story], report), report)[0]
     items, ids = list(draft.digest.items), list(draft.post_ids)
     if position is None:
         items.append(item)
@@ -243,8 +244,8 @@ class _FreshAnswers:
 
 
 def regenerate(cfg: Config, store: Store, slot_key: str, position: int) -> tuple[Draft, RunReport]:
-    """Ask the LLM afresh for item ``position`` (DeskError when no provider is configured).
-    If the model fails, the writer's offline fallback is kept and the report says why."""
+    """Ask the LLM afresh for item ``position``. DeskError (item unchanged) when no provider
+    is configured or the model gives no usable answer."""
     from aidigest.writer.llm import LlmWriter
 
     if not cfg.llm.providers:
@@ -255,6 +256,9 @@ def regenerate(cfg: Config, store: Store, slot_key: str, position: int) -> tuple
     fresh: Any = _FreshAnswers(store)
     writer = LlmWriter(cfg, fresh, slot_key=draft.digest.slot.key)
     item = writer.write_items([story], report)[0]
+    if item is None:
+        notes = "; ".join(n for r in report.items for n in r.notes) or "no usable answer"
+        raise DeskError(f"the LLM could not rewrite item {position} ({notes}); it is unchanged")
     items = list(draft.digest.items)
     items[position - 1] = item
     return save(cfg, store, _with_items(draft, items, draft.post_ids)), report

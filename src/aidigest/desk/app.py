@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -49,11 +50,12 @@ def safe_href(url: str) -> str:
 
 
 def _templates() -> Jinja2Templates:
-    folder = resources.files("aidigest.desk").joinpath("templates")
-    templates = Jinja2Templates(directory=str(folder))
-    templates.env.filters["summary_html"] = summary_html
-    templates.env.filters["safe_href"] = safe_href
-    return templates
+    """Templates with autoescaping ON for every file (Starlette's default would escape only
+    ``.html``/``.htm``/``.xml`` names, and ours end in ``.j2``)."""
+    env = Environment(loader=PackageLoader("aidigest.desk", "templates"), autoescape=True)
+    env.filters["summary_html"] = summary_html
+    env.filters["safe_href"] = safe_href
+    return Jinja2Templates(env=env)
 
 
 class BasicAuth:
@@ -137,8 +139,9 @@ class Desk:
         """Every POST: CSRF check, then the named action; errors re-show the slot page."""
         form = await self.checked_form(request)
         if form is None:
-            return PlainTextResponse("forbidden: missing or wrong CSRF token; reload the page",
-                                     status_code=403)
+            return self.page(request, "error.html.j2", {
+                "error": "forbidden: missing or wrong CSRF token; nothing was changed (reload the "
+                         "page to get a fresh form)"}, status=403)
         key = request.path_params["slot_key"]
         action = request.path_params["action"]
         position = int(request.path_params.get("n", 0))
