@@ -48,7 +48,7 @@ def test_webhook_and_telegram_receive_the_digest(
     results = notify_all(conf, _digest(), POST)
     assert [(r.channel, r.error) for r in results] == [("webhook", None), ("telegram", None)]
     hook, tg = (json.loads(req.get_data()) for req, _resp in httpserver.log)
-    assert hook["slot"] == "2025-12-07T08" and hook["event"] == "digest.published"
+    assert hook["slot"] == "2025-12-07T08" and hook["event"] == "published"
     assert hook["url"] == "https://digest.example/posts/2025-12-07t08/"
     assert hook["items"][0]["title"] == "阿里巴巴推出 Qwen3-TTS"
     assert tg["chat_id"] == "@aidigest" and "2025.12.07.08" in tg["text"]

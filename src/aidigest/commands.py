@@ -21,6 +21,8 @@ from aidigest.store import Store, open_store
 from aidigest.stories import build_stories
 from aidigest.timeutil import now_utc, parse_instant
 
+EXIT_HELD = 3  # run/digest: the LLM could not write enough items; the slot is a held draft
+
 
 def stories_for_window(
     cfg: Config, store: Store, slot: Slot | None, since: str | None, until: str | None
@@ -68,6 +70,8 @@ def run_command(
             out.print(f"page: {page}")
     if report.outcome in ("failed",):
         sys.exit(1)
+    if report.outcome == "held":
+        sys.exit(EXIT_HELD)
 
 
 def _run_lock(cfg: Config, dry_run: bool) -> AbstractContextManager[object]:
@@ -86,6 +90,8 @@ def print_report(report: RunReport) -> None:
         err.print(f"note: {note}")
     for problem in report.errors:
         err.print(f"[red]error:[/red] {problem}", markup=True)
+    for warning in report.warnings:
+        err.print(f"[yellow]WARNING:[/yellow] {warning}", markup=True)
     writers: dict[str, int] = {}
     for item in report.items:
         writers[item.writer] = writers.get(item.writer, 0) + 1

@@ -163,6 +163,7 @@ class DigestItem:
     post_id: str
     key_terms: tuple[str, ...] = ()
     writer: str = "offline"
+    provider: str | None = None  # the LLM provider that wrote it; None for the offline writer
 
 
 @dataclass(frozen=True)
@@ -201,17 +202,31 @@ class SourceReport:
 
 @dataclass
 class ItemReport:
-    """How one digest item was written."""
+    """How one digest item was written.
+
+    ``outcome``: ok | cached | repaired | regenerated | fallback (offline writer used) |
+    failed (no item: ``fallback_reason`` says why). ``attempts`` counts HTTP attempts.
+    """
 
     story_id: str
     writer: str
     outcome: str = "ok"
     notes: list[str] = field(default_factory=list)
+    provider: str | None = None
+    attempts: int = 0
+    fallback_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 @dataclass
 class RunReport:
-    """Everything a run did, per source and per item; stored as JSON in ``runs``."""
+    """Everything a run did, per source and per item; stored as JSON in ``runs``.
+
+    ``outcome``: running | published | published-with-errors | skipped | empty | dry-run |
+    draft (review mode) | held (the LLM could not write enough items) | stopped |
+    interrupted | failed.
+    """
 
     slot: str
     started_at: str
@@ -221,6 +236,7 @@ class RunReport:
     items: list[ItemReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # shown on stderr and in notifications
     stories: int = 0
     posts_in_window: int = 0
     published_path: str | None = None

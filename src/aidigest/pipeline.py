@@ -16,9 +16,9 @@ from pathlib import Path
 
 from aidigest.config import Config
 from aidigest.errors import AidigestError
-from aidigest.models import Digest, Post, RunReport, Slot, Story
+from aidigest.models import Digest, DigestItem, Post, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
-from aidigest.publish.followups import after_publish, retry_push
+from aidigest.publish.followups import after_publish, notify_event, retry_push
 from aidigest.render import render_digest
 from aidigest.slots import latest_finished, zone
 from aidigest.sources.runner import fetch_all
@@ -28,6 +28,7 @@ from aidigest.stories.embed import embeddings_for
 from aidigest.timeutil import iso_utc, now_utc
 from aidigest.writer import Writer
 from aidigest.writer.factory import make_writer
+from aidigest.writer.offline import OfflineWriter
 
 Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
@@ -147,10 +148,13 @@ def _run_stages(
         report.note("stop requested after fetching; the slot runs again next time")
         return RunResult(report)
     existing = store.get_digest(slot.key)
-    if existing and existing.get("path") and not (options.force or options.dry_run):
+    if (existing and existing.get("path") and existing.get("state") != "held"
+            and not (options.force or options.dry_run)):
         report.outcome = "skipped"
+        state = existing.get("state") or "published"
+        where = "published" if state == "published" else f"{state} (not published)"
         report.note(
-            f"slot {slot.key} is already published at {existing['path']}; use --force to rewrite"
+            f"slot {slot.key} is already {where} at {existing['path']}; use --force to rewrite"
         )
         say(report.notes[-1])
         retry_push(cfg, report, say)
@@ -166,17 +170,43 @@ def _run_stages(
         retry_push(cfg, report, say)
         return RunResult(report, stories=stories)
     say(f"write: {len(chosen)} items with the {writer.name} writer")
-    items = writer.write_items(chosen, report)
+    written = writer.write_items(chosen, report)
+    items = fill_offline(chosen, written, report)
     categories = writer.categories(items, store.recent_categories(), report)
     made_at = (options.now or now_utc()).astimezone(zone(cfg.digest.timezone)).replace(microsecond=0)
     digest = Digest(slot, made_at, tuple(categories), tuple(items), cfg.digest.series)
-    template_dir = cfg.resolve(cfg.publish.template_dir) if cfg.publish.template_dir else None
-    markdown = render_digest(digest, author_suffix=cfg.digest.author_suffix,
-                             template_dir=template_dir)
     if options.dry_run:
         report.outcome = "dry-run"
-        return RunResult(report, markdown=markdown, stories=stories)
-    return _publish(cfg, store, digest, chosen, markdown, options, report, say, stories)
+        return RunResult(report, markdown=render(cfg, digest), stories=stories)
+    result = publish_digest(cfg, store, digest, [s.post_ids for s in chosen], report, say,
+                            build=options.build)
+    result.stories = stories
+    return result
+
+
+def fill_offline(
+    chosen: Sequence[Story], written: Sequence[DigestItem | None], report: RunReport
+) -> list[DigestItem]:
+    """Items for every story: an item the writer could not write (None) is written by the
+    offline writer, and its ``report.items`` entry says so. Does NOT call any LLM."""
+    offline = OfflineWriter()
+    by_story = {r.story_id: r for r in report.items}
+    items: list[DigestItem] = []
+    for story, item in zip(chosen, written, strict=True):
+        if item is None:
+            item = offline.write_one(story)
+            entry = by_story.get(story.id)
+            if entry is not None:
+                entry.writer, entry.outcome = offline.name, "fallback"
+        items.append(item)
+    return items
+
+
+def render(cfg: Config, digest: Digest, *, draft: bool = False) -> str:
+    """The digest as Hugo markdown with the configured template and author suffix."""
+    template_dir = cfg.resolve(cfg.publish.template_dir) if cfg.publish.template_dir else None
+    return render_digest(digest, author_suffix=cfg.digest.author_suffix,
+                         template_dir=template_dir, draft=draft)
 
 
 def _build_if_missing(
@@ -213,22 +243,53 @@ def _select(
     return writer, chosen
 
 
-def _publish(
-    cfg: Config, store: Store, digest: Digest, chosen: Sequence[Story], markdown: str,
-    options: RunOptions, report: RunReport, say: Progress, stories: list[Story],
+def publish_digest(
+    cfg: Config, store: Store, digest: Digest, post_ids: Sequence[Sequence[str]],
+    report: RunReport, say: Progress, *, build: bool | None = None,
 ) -> RunResult:
+    """Publish a finished digest: write the post atomically, record it as published (with its
+    markdown), build the site (``build`` None = ``[publish] build``), git commit/push, notify.
+
+    Used by runs and to approve a draft. ``report.warnings`` (e.g. items written offline) go
+    into the notification. Does NOT write items or decide whether the digest is good enough.
+    """
     path = post_path(cfg.site_path, digest.slot, cfg.publish.filename)
+    markdown = render(cfg, digest)
     write_atomic(path, markdown)
-    store.save_digest(digest, [s.post_ids for s in chosen], str(path))
+    store.save_digest(digest, post_ids, str(path), state="published", markdown=markdown)
     report.published_path = str(path)
     say(f"publish: wrote {path}")
     built = None
-    if options.build if options.build is not None else cfg.publish.build:
+    if build if build is not None else cfg.publish.build:
         try:
             built = build_site(cfg.site_path)
             say(f"build: site built in {built}")
         except AidigestError as exc:
             report.error(str(exc))
-    after_publish(cfg, digest, path, report, say)
+    warning = "; ".join(report.warnings) or None
+    after_publish(cfg, digest, path, report, say, warning=warning)
     report.outcome = "published" if not report.errors else "published-with-errors"
-    return RunResult(report, markdown=markdown, path=path, built=built, stories=stories)
+    return RunResult(report, markdown=markdown, path=path, built=built)
+
+
+def hold_digest(
+    cfg: Config, store: Store, digest: Digest, post_ids: Sequence[Sequence[str]], reason: str,
+    report: RunReport, say: Progress, *, state: str = "held",
+) -> RunResult:
+    """Keep a digest out of the public site: write it as a Hugo draft (``draft: true``), record
+    it with ``state`` ("held": the LLM could not write enough items; "draft": review mode)
+    and ``reason``, and notify every channel with that event.
+
+    Does NOT build the site, commit or push; the slot's page stays unpublished.
+    """
+    if state not in ("held", "draft"):
+        raise ValueError(f"hold_digest: state must be 'held' or 'draft', not {state!r}")
+    path = post_path(cfg.site_path, digest.slot, cfg.publish.filename)
+    markdown = render(cfg, digest, draft=True)
+    write_atomic(path, markdown)
+    store.save_digest(digest, post_ids, str(path), state=state, reason=reason, markdown=markdown)
+    report.outcome = state
+    report.note(f"slot {digest.slot.key} {state}: {reason}; draft written to {path}")
+    say(f"{state}: {reason}; draft written to {path} (not built, committed or pushed)")
+    notify_event(cfg, digest, path, report, say, event=state, reason=reason)
+    return RunResult(report, markdown=markdown, path=path)

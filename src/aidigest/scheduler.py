@@ -38,7 +38,9 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
 RunOne = Callable[[Slot], str]
 #: Outcomes after which a slot is not run again by the scheduler.
-DONE_OUTCOMES = frozenset({"published", "published-with-errors", "empty", "skipped"})
+DONE_OUTCOMES = frozenset({"published", "published-with-errors", "empty", "skipped", "draft"})
+#: Digest states after which a slot is not run again (a ``held`` slot is retried).
+DONE_STATES = frozenset({"published", "draft", "rejected"})
 
 
 def lock_path(cfg: Config) -> Path:
@@ -130,8 +132,9 @@ def owed_slots(now: datetime, cfg: Config, store: Store) -> list[Slot]:
 
 
 def finished_slots(store: Store, keys: list[str]) -> set[str]:
-    """Which of ``keys`` are done: published (a digest with a path) or ended without error."""
-    done = {k for k in keys if (d := store.get_digest(k)) and d.get("path")}
+    """Which of ``keys`` are done: a digest published, awaiting review or rejected, or a run
+    that ended without error. A held slot is not done (later runs retry it)."""
+    done = {k for k in keys if (d := store.get_digest(k)) and d.get("state") in DONE_STATES}
     for run in store.recent_runs(max(50, 4 * len(keys))):
         if run["slot"] in keys and run["outcome"] in DONE_OUTCOMES:
             done.add(run["slot"])

@@ -27,9 +27,11 @@ def commit_message(cfg: Config, digest: Digest) -> str:
 
 
 def after_publish(
-    cfg: Config, digest: Digest, post: Path, report: RunReport, say: Callable[[str], None]
+    cfg: Config, digest: Digest, post: Path, report: RunReport, say: Callable[[str], None],
+    warning: str | None = None,
 ) -> None:
-    """git (if ``[publish] git``), then every configured ``[notify]`` channel."""
+    """git (if ``[publish] git``), then every configured ``[notify]`` channel (the
+    notification carries ``warning`` when given)."""
     if cfg.publish.git:
         outcome = publish_git(
             cfg.site_path, post, commit_message(cfg, digest),
@@ -37,7 +39,16 @@ def after_publish(
             branch=cfg.publish.branch, timeout=cfg.publish.git_timeout,
         )
         _record(outcome, report, say)
-    for result in notify_all(cfg.notify, digest, post):
+    notify_event(cfg, digest, post, report, say, event="published", reason=warning)
+
+
+def notify_event(
+    cfg: Config, digest: Digest, post: Path, report: RunReport, say: Callable[[str], None],
+    *, event: str, reason: str | None = None,
+) -> None:
+    """Every configured ``[notify]`` channel, told ``event`` (published | held | draft);
+    each result becomes a note (sent) or an error (failed) in ``report``."""
+    for result in notify_all(cfg.notify, digest, post, event, reason):
         if result.error:
             report.error(f"notify {result.channel} failed: {result.error}")
         else:

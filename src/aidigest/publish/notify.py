@@ -41,10 +41,20 @@ def page_url(site_url: str | None, post: Path) -> str | None:
     return f"{site_url.rstrip('/')}/posts/{post.stem.lower()}/"
 
 
-def payload(digest: Digest, post: Path, url: str | None) -> dict[str, Any]:
-    """The webhook's JSON body (also the source of the other channels' text)."""
-    return {
-        "event": "digest.published",
+EVENTS = ("published", "held", "draft")
+
+
+def payload(
+    digest: Digest, post: Path, url: str | None, event: str = "published",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The webhook's JSON body (also the source of the other channels' text).
+
+    ``event`` is published | held | draft; ``reason`` becomes ``"reason"`` (why it was held)
+    or, for a published digest, ``"warning"`` (e.g. items written offline).
+    """
+    body: dict[str, Any] = {
+        "event": event,
         "slot": digest.slot.key,
         "title": digest.title,
         "url": url,
@@ -53,11 +63,20 @@ def payload(digest: Digest, post: Path, url: str | None) -> dict[str, Any]:
         "categories": list(digest.categories),
         "items": [{"title": i.title, "url": i.url, "author": i.author_name} for i in digest.items],
     }
+    if reason:
+        body["warning" if event == "published" else "reason"] = reason
+    return body
 
 
 def message_text(body: dict[str, Any]) -> str:
-    """Plain text: title, link, numbered item titles."""
-    lines = [body["title"]]
+    """Plain text: (for a held or draft digest, what happened), title, link, item titles."""
+    lines = []
+    event = body.get("event", "published")
+    if event != "published":
+        lines.append(f"[{str(event).upper()}] {body.get('reason') or 'not published'}")
+    elif body.get("warning"):
+        lines.append(f"WARNING: {body['warning']}")
+    lines.append(body["title"])
     if body["url"]:
         lines.append(body["url"])
     lines.append("")
@@ -93,7 +112,8 @@ def send_telegram(conf: TelegramNotify, body: dict[str, Any]) -> None:
 
 def send_email(conf: EmailNotify, body: dict[str, Any]) -> None:
     message = EmailMessage()
-    message["Subject"] = body["title"]
+    event = body.get("event", "published")
+    message["Subject"] = body["title"] if event == "published" else f"[{event}] {body['title']}"
     message["From"] = conf.sender
     message["To"] = ", ".join(conf.to)
     message.set_content(message_text(body))
@@ -112,9 +132,19 @@ def send_email(conf: EmailNotify, body: dict[str, Any]) -> None:
         smtp.send_message(message)
 
 
-def notify_all(conf: NotifySection, digest: Digest, post: Path) -> list[ChannelResult]:
-    """Send every configured channel; each failure becomes a ChannelResult with its error."""
-    body = payload(digest, post, page_url(conf.site_url, post))
+def notify_all(
+    conf: NotifySection, digest: Digest, post: Path, event: str = "published",
+    reason: str | None = None,
+) -> list[ChannelResult]:
+    """Send every configured channel; each failure becomes a ChannelResult with its error.
+
+    ``event``: published | held | draft (a held or draft post has no public page, so no url).
+    ``reason``: why it was held, or a warning for a published digest.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown notification event {event!r}")
+    url = page_url(conf.site_url, post) if event == "published" else None
+    body = payload(digest, post, url, event, reason)
     channels: list[tuple[str, Any, Any]] = [
         ("webhook", conf.webhook, send_webhook),
         ("telegram", conf.telegram, send_telegram),

@@ -105,8 +105,13 @@ def render_digest(
     author_suffix: bool = True,
     template_dir: Path | None = None,
     template_name: str = "digest.md.j2",
+    draft: bool = False,
 ) -> str:
-    """The digest as Hugo markdown, in the reference layout."""
+    """The digest as Hugo markdown, in the reference layout.
+
+    ``draft=True`` adds ``draft: true`` to the front matter (after ``categories``), so Hugo
+    does not build the page; otherwise the output is unchanged.
+    """
     items = [
         {
             "marker": _marker(n),
@@ -123,4 +128,21 @@ def render_digest(
         categories=list(digest.categories),
         items=items,
     )
-    return text.rstrip("\n") + "\n"
+    text = text.rstrip("\n") + "\n"
+    return mark_draft(text) if draft else text
+
+
+def mark_draft(markdown: str) -> str:
+    """``markdown`` with ``draft: true`` as the last front-matter line (unchanged if it has it).
+
+    Works for custom templates too: the line goes before the closing ``---``.
+    """
+    lines = markdown.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise ValueError("the rendered digest has no YAML front matter to mark as a draft")
+    end = next((n for n in range(1, len(lines)) if lines[n].strip() == "---"), None)
+    if end is None:
+        raise ValueError("the rendered digest's front matter is not closed by '---'")
+    if any(line.strip().startswith("draft:") for line in lines[1:end]):
+        return markdown
+    return "\n".join([*lines[:end], "draft: true", *lines[end:]])

@@ -21,6 +21,7 @@ from aidigest.store.migrate import migrate
 from aidigest.timeutil import iso_utc, now_utc, parse_instant
 
 BUSY_TIMEOUT_MS = 15000
+DIGEST_STATES = ("published", "draft", "held", "rejected")
 ZERO_METRICS = json.dumps(Metrics().to_dict())  # a feed copy of a post carries no metrics
 
 
@@ -240,27 +241,39 @@ class Store:
             )
 
     def save_digest(
-        self, digest: Digest, post_ids: Sequence[Sequence[str]], path: str | None
+        self, digest: Digest, post_ids: Sequence[Sequence[str]], path: str | None, *,
+        state: str = "published", reason: str | None = None, markdown: str | None = None,
     ) -> None:
-        """Store a digest and its items (replacing an earlier version of the same slot)."""
+        """Store a digest and its items (replacing an earlier version of the same slot).
+
+        ``state`` is one of :data:`DIGEST_STATES`; ``published_at`` is set only for a
+        published digest with a path. Does NOT write the post file.
+        """
+        if state not in DIGEST_STATES:
+            raise StoreError(f"unknown digest state {state!r}; one of {', '.join(DIGEST_STATES)}")
         key = digest.slot.key
+        published_at = iso_utc(now_utc()) if path and state == "published" else None
         with self._tx():
             self.conn.execute("DELETE FROM digests WHERE slot = ?", (key,))
             self.conn.execute(
-                "INSERT INTO digests VALUES (?,?,?,?,?,?)",
+                "INSERT INTO digests (slot, title, made_at, categories, path, published_at, "
+                "state, reason, markdown) VALUES (?,?,?,?,?,?,?,?,?)",
                 (key, digest.title, digest.made_at.isoformat(),
-                 json.dumps(list(digest.categories), ensure_ascii=False), path,
-                 iso_utc(now_utc()) if path else None),
+                 json.dumps(list(digest.categories), ensure_ascii=False), path, published_at,
+                 state, reason, markdown),
             )
             for pos, (item, ids) in enumerate(zip(digest.items, post_ids, strict=True), 1):
                 self.conn.execute(
-                    "INSERT INTO digest_items VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO digest_items (slot, position, story_id, post_id, post_ids, url, "
+                    "title, summary, key_terms, writer, provider) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (key, pos, item.story_id, item.post_id, json.dumps(list(ids)), item.url,
                      item.title, item.summary,
-                     json.dumps(list(item.key_terms), ensure_ascii=False), item.writer),
+                     json.dumps(list(item.key_terms), ensure_ascii=False), item.writer,
+                     item.provider),
                 )
 
     def get_digest(self, slot_key: str) -> dict[str, Any] | None:
+        """The digest row of a slot (state, reason, markdown included) with its ``items``."""
         row = self.conn.execute("SELECT * FROM digests WHERE slot = ?", (slot_key,)).fetchone()
         if row is None:
             return None
@@ -276,10 +289,11 @@ class Store:
         return result
 
     def published_items_since(self, since_slot_key: str, before_slot_key: str) -> list[dict[str, Any]]:
-        """Items of digests with ``since <= slot < before`` (for novelty), newest first."""
+        """Items of published digests with ``since <= slot < before`` (for novelty), newest
+        first; drafts and held or rejected digests do not count."""
         rows = self.conn.execute(
             """SELECT i.*, d.made_at FROM digest_items i JOIN digests d ON d.slot = i.slot
-               WHERE i.slot >= ? AND i.slot < ? AND d.path IS NOT NULL
+               WHERE i.slot >= ? AND i.slot < ? AND d.state = 'published'
                ORDER BY i.slot DESC, i.position""",
             (since_slot_key, before_slot_key),
         )
@@ -372,6 +386,18 @@ class Store:
                 "INSERT OR REPLACE INTO embeddings VALUES (?,?,?,?)",
                 [(pid, model, h, vec) for pid, h, vec in rows],
             )
+
+    # -- added in round two (kept at the end for easy merges) ------------------------
+    def list_digests(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Digests newest slot first: slot, title, state, reason, path, made_at,
+        published_at and ``items`` (the item count). Does NOT load markdown or items."""
+        rows = self.conn.execute(
+            """SELECT d.slot, d.title, d.state, d.reason, d.path, d.made_at, d.published_at,
+                      (SELECT COUNT(*) FROM digest_items i WHERE i.slot = d.slot) AS items
+               FROM digests d ORDER BY d.slot DESC LIMIT ?""",
+            (limit,),
+        )
+        return [dict(r) for r in rows]
 
 
 class _Transaction:

@@ -2,8 +2,9 @@
 the digest's categories.
 
 Two implementations: the offline extractive writer (:mod:`aidigest.writer.offline`, the
-default and the fallback) and the LLM writer (:mod:`aidigest.writer.llm`). A writer does NOT
-render or publish, and never returns a malformed item: on failure it falls back to offline.
+default) and the LLM writer (:mod:`aidigest.writer.llm`). A writer does NOT render or
+publish, and never returns a malformed item: an item it could not write is ``None`` (the
+pipeline's failure policy decides what replaces it).
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ class Writer(Protocol):
         """Pick and order the final stories (an editor pass); may return ``candidates[:max]``."""
         ...
 
-    def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem]:
-        """One valid item per story, in order; per-item outcomes go to ``report.items``."""
+    def write_items(
+        self, stories: Sequence[Story], report: RunReport
+    ) -> Sequence[DigestItem | None]:
+        """As many entries as ``stories``, in order: a valid item, or None where the item could
+        not be written (its ``report.items`` entry has outcome "failed" and a
+        ``fallback_reason``). Per-item outcomes go to ``report.items``."""
         ...
 
     def categories(

@@ -5,10 +5,11 @@ Per story: one call with the versioned item prompt → the JSON answer is valida
 (:mod:`~aidigest.writer.schema`); an invalid answer (bad JSON, schema, length, or
 ``finish_reason == "length"``) gets one repair request; a valid one is checked for
 faithfulness (:mod:`~aidigest.writer.faithful`) and a violation gets one regeneration naming
-it. Whatever still fails is written by the offline writer and marked in the run report, so a
-malformed item is never returned. Answers are cached in the store by (prompt version, model,
-story content hash): re-running a slot costs no call. Every HTTP attempt is recorded with
-run, slot and story (tokens, latency, cost) and summed into ``report.llm``.
+it. Whatever still fails is returned as None, its run-report entry marked "failed" with the
+reason (the pipeline's failure policy replaces it), so a malformed item is never returned.
+Answers are cached in the store by (prompt version, model, story content hash): re-running
+a slot costs no call. Every HTTP attempt is recorded with run, slot and story (tokens,
+latency, cost) and summed into ``report.llm``.
 
 Network calls run in a bounded thread pool; the store is only touched from the calling
 thread. Does NOT select stories (beyond the editor pass), render or publish.
@@ -31,7 +32,7 @@ from aidigest.store import Store
 from aidigest.writer import prompt as pr
 from aidigest.writer.client import Attempts, CallRecord, Completion, Message, ProviderChain
 from aidigest.writer.faithful import violations
-from aidigest.writer.offline import OfflineWriter, pick_categories
+from aidigest.writer.offline import pick_categories
 from aidigest.writer.schema import AnswerError, ItemAnswer, parse_categories, parse_item, parse_order
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class Unfaithful(WriterError):
 class ItemResult:
     """How one story was written (built in a worker thread, accounted in the caller's)."""
 
-    item: DigestItem
+    item: DigestItem | None
     report: ItemReport
     attempts: Attempts = field(default_factory=Attempts)
     cache: tuple[str, str, str, str] | None = None  # (key, model, content hash, answer JSON)
@@ -62,7 +63,7 @@ class ItemResult:
 
 
 class LlmWriter:
-    """Writer backed by the configured providers (tried in order), with offline fallback."""
+    """Writer backed by the configured providers (tried in order); None for a failed item."""
 
     def __init__(
         self, cfg: Config, store: Store | None, *, slot_key: str = "", run_id: int | None = None,
@@ -72,7 +73,6 @@ class LlmWriter:
         self.store, self.slot_key, self.run_id = store, slot_key, run_id
         self.name = f"llm:{self.chain.primary.model}"
         self.defaults = list(cfg.digest.default_categories)
-        self.offline = OfflineWriter()
         self._announced = False
 
     # -- the Writer protocol ---------------------------------------------------------
@@ -95,8 +95,9 @@ class LlmWriter:
             return []
         return [stories[n - 1] for n in order]
 
-    def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem]:
-        """One valid item per story, in order; cached answers first, the rest in parallel."""
+    def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem | None]:
+        """One valid item (or None: failed) per story, in order; cached answers first, the
+        rest in parallel."""
         self._announce(report)
         results: list[ItemResult | None] = [self._from_cache(s) for s in stories]
         pending = [i for i, r in enumerate(results) if r is None]
@@ -147,12 +148,13 @@ class LlmWriter:
             except AnswerError:
                 continue
             writer = f"llm:{client.model}"
-            return ItemResult(self._item(story, answer, writer), ItemReport(story.id, writer, "cached"),
+            return ItemResult(self._item(story, answer, writer, client.name),
+                              ItemReport(story.id, writer, "cached", provider=client.name),
                               counts={"cache_hits": 1})
         return None
 
     def _write_safely(self, story: Story) -> ItemResult:
-        """:meth:`_write` with every failure turned into the offline item (never raises)."""
+        """:meth:`_write` with every failure turned into a failed result (never raises)."""
         attempts = Attempts()
         counts = {"repairs": 0, "faithfulness_violations": 0}
         try:
@@ -162,9 +164,10 @@ class LlmWriter:
         except Exception as exc:  # a bug must cost one item, not the run
             log.exception("LLM writer failed on story %s", story.id)
             reason = f"internal error ({type(exc).__name__})"
-        attempts.notes.append(f"offline writer used: {self.chain.primary.scrub(reason)}")
+        reason = self.chain.primary.scrub(reason)
+        attempts.notes.append(f"not written: {reason}")
         counts["fallbacks"] = 1
-        return ItemResult(self.offline.write_one(story), ItemReport(story.id, "offline", "fallback"),
+        return ItemResult(None, ItemReport(story.id, self.name, "failed", fallback_reason=reason),
                           attempts, counts=counts)
 
     def _write(self, story: Story, attempts: Attempts, counts: dict[str, int]) -> ItemResult:
@@ -187,7 +190,8 @@ class LlmWriter:
         writer = f"llm:{completion.model}"
         cache = (self._cache_key(story, completion.model), completion.model, pr.content_hash(story),
                  json.dumps(answer.model_dump(), ensure_ascii=False))
-        return ItemResult(self._item(story, answer, writer), ItemReport(story.id, writer, outcome),
+        item = self._item(story, answer, writer, completion.provider)
+        return ItemResult(item, ItemReport(story.id, writer, outcome, provider=completion.provider),
                           attempts, cache, counts)
 
     def _ask(self, story: Story, messages: list[Message], attempts: Attempts,
@@ -211,14 +215,14 @@ class LlmWriter:
         return parse_item(completion.text, story.representative.author.display_name)
 
     @staticmethod
-    def _item(story: Story, answer: ItemAnswer, writer: str) -> DigestItem:
+    def _item(story: Story, answer: ItemAnswer, writer: str, provider: str) -> DigestItem:
         rep = story.representative
         bolds = [t for t in answer.key_terms if f"**{t}**" in answer.summary]
         terms = tuple(dict.fromkeys(bolds or answer.key_terms))
         return DigestItem(
             title=answer.title, summary=answer.summary, url=rep.url,
             author_name=rep.author.display_name, story_id=story.id, post_id=rep.id,
-            key_terms=terms, writer=writer,
+            key_terms=terms, writer=writer, provider=provider,
         )
 
     # -- editor / categories: one call each --------------------------------------------
@@ -279,8 +283,12 @@ class LlmWriter:
 
     def _account(self, result: ItemResult, report: RunReport) -> None:
         _add(report, **result.counts)
-        result.report.notes.extend(result.attempts.notes)
-        report.items.append(result.report)
+        entry = result.report
+        entry.notes.extend(result.attempts.notes)
+        entry.attempts += len(result.attempts.records)
+        entry.prompt_tokens += sum(r.prompt_tokens for r in result.attempts.records)
+        entry.completion_tokens += sum(r.completion_tokens for r in result.attempts.records)
+        report.items.append(entry)
 
     def _record(self, purpose: str, story_id: str | None, records: list[CallRecord],
                 report: RunReport) -> None:
