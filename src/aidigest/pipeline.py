@@ -178,10 +178,20 @@ def _run_stages(
     if options.dry_run:
         report.outcome = "dry-run"
         return RunResult(report, markdown=render(cfg, digest), stories=stories)
-    result = publish_digest(cfg, store, digest, [s.post_ids for s in chosen], report, say,
-                            build=options.build)
+    if cfg.publish.mode == "review":  # every run ends as a draft for the desk
+        result = hold_digest(cfg, store, digest, [s.post_ids for s in chosen], review_reason(cfg, slot),
+                             report, say, state="draft")
+    else:
+        result = publish_digest(cfg, store, digest, [s.post_ids for s in chosen], report, say,
+                                build=options.build)
     result.stories = stories
     return result
+
+
+def review_reason(cfg: Config, slot: Slot) -> str:
+    """Why a review-mode run stops at a draft, with the desk's address when configured."""
+    where = f"{cfg.serve.url.rstrip('/')}/slots/{slot.key}" if cfg.serve.url else "aidigest serve"
+    return f"review mode: approve it at {where} or with 'aidigest publish --slot {slot.key}'"
 
 
 def fill_offline(
