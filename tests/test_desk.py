@@ -199,6 +199,8 @@ def test_regenerate_asks_the_llm_afresh(
         with running(cfg) as url, httpx.Client(base_url=url, timeout=60) as client:
             answer = client.post(f"/slots/{SLOT}/items/1/regenerate", data={"csrf": _token(client)})
             assert answer.status_code == 303, answer.text
+            for page in ("/", f"/slots/{SLOT}"):
+                assert "sk-local-test" not in client.get(page).text  # no secret on any page
         assert len(chat.chat_requests) == calls + 1  # not served from the cache
     assert _stored(project)["items"][0]["writer"].startswith("llm:")  # type: ignore[index]
 
@@ -223,3 +225,35 @@ def test_non_loopback_host_needs_a_password(drafted: Path, monkeypatch: pytest.M
 def test_serve_refuses_an_open_host_without_password(drafted: Path, runner: CliRunner) -> None:
     result = runner.invoke(main, ["serve", "--host", "0.0.0.0", "--port", "0"])
     assert result.exit_code == 1 and "password_env" in result.output
+
+
+def test_held_slot_is_fixed_and_approved_at_the_desk(drafted: Path) -> None:
+    """A held slot (the LLM could not write it) as the pipeline's hold step leaves it: the desk
+    shows why, the editor fixes the items and approves, and the page is published and built."""
+    from aidigest.models import RunReport
+    from aidigest.pipeline import hold_digest
+
+    cfg = load_config(drafted / "aidigest.toml")
+    with open_store(cfg.store_path) as store:
+        draft = actions.load(cfg, store, SLOT)
+        hold_digest(cfg, store, draft.digest, draft.post_ids, "the LLM wrote 0 of 10 items",
+                    RunReport(SLOT, ""), lambda _m: None)
+    assert _stored(drafted)["state"] == "held"
+    with running(cfg) as url, httpx.Client(base_url=url, timeout=120) as client:
+        page = client.get(f"/slots/{SLOT}")
+        assert ">held<" in page.text and "the LLM wrote 0 of 10 items" in page.text
+        token = _token(client)
+        answer = client.post(f"/slots/{SLOT}/items/1/edit", data={
+            "csrf": token, "title": "人工修好的标题", "summary": GOOD_SUMMARY, "terms": ""})
+        assert answer.status_code == 303, answer.text
+        assert _stored(drafted)["state"] == "held"  # fixing does not publish by itself
+        answer = client.post(f"/slots/{SLOT}/publish", data={"csrf": token})
+        assert answer.status_code == 303
+        assert "published" in client.get(answer.headers["location"]).text
+    row = _stored(drafted)
+    assert row["state"] == "published"
+    text = Path(str(row["path"])).read_text(encoding="utf-8")
+    assert "draft: true" not in text and "1.  [人工修好的标题-" in text
+    if find_hugo():
+        page_file = drafted / "site" / "public" / "posts" / "2025-12-07t08" / "index.html"
+        assert "人工修好的标题" in page_file.read_text(encoding="utf-8")
