@@ -257,3 +257,17 @@ def test_held_slot_is_fixed_and_approved_at_the_desk(drafted: Path) -> None:
     if find_hugo():
         page_file = drafted / "site" / "public" / "posts" / "2025-12-07t08" / "index.html"
         assert "人工修好的标题" in page_file.read_text(encoding="utf-8")
+
+
+def test_approve_waits_for_no_run(drafted: Path, desk: tuple[str, httpx.Client]) -> None:
+    """While a run holds the lock, approving is refused with a clear message and changes nothing."""
+    from aidigest.scheduler import run_lock
+
+    _url, client = desk
+    token = _token(client)
+    with run_lock(load_config(drafted / "aidigest.toml")):
+        answer = client.post(f"/slots/{SLOT}/publish", data={"csrf": token})
+    assert answer.status_code == 400 and "already running" in answer.text
+    assert _stored(drafted)["state"] == "draft"
+    assert client.post(f"/slots/{SLOT}/publish", data={"csrf": token}).status_code == 303
+    assert _stored(drafted)["state"] == "published"

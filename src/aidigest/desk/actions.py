@@ -289,23 +289,26 @@ def _is_hugo_draft(path: Path) -> bool:
 def approve(cfg: Config, store: Store, slot_key: str, say: Say | None = None,
             build: bool | None = None) -> RunReport:
     """Publish the slot's digest as a run would (write, build, git, notify), recorded as a
-    ``publish`` run. A published slot is published again (a new git commit when it changed)."""
+    ``publish`` run. A published slot is published again (a new git commit when it changed).
+    Holds the run lock: AlreadyRunningError while a run or the scheduler is publishing."""
     from aidigest.pipeline import publish_digest
+    from aidigest.scheduler import run_lock
 
     draft = load(cfg, store, slot_key)
     if draft.state == "rejected":
         raise DeskError(f"slot {draft.digest.slot.key} was rejected; run 'aidigest digest --slot "
                         f"{draft.digest.slot.key} --force' to write it again")
-    started = now_utc()
-    report = RunReport(draft.digest.slot.key, iso_utc(started))
-    run_id = store.start_run(draft.digest.slot.key, "publish", started)
-    try:
-        publish_digest(cfg, store, draft.digest, draft.post_ids, report, say or (lambda _m: None),
-                       build=build)
-    except AidigestError as exc:
-        report.outcome = "failed"
-        report.error(str(exc))
-    finally:
-        report.finished_at = iso_utc(now_utc())
-        store.finish_run(run_id, report)
+    with run_lock(cfg):  # never beside a run: both write the site and commit
+        started = now_utc()
+        report = RunReport(draft.digest.slot.key, iso_utc(started))
+        run_id = store.start_run(draft.digest.slot.key, "publish", started)
+        try:
+            publish_digest(cfg, store, draft.digest, draft.post_ids, report,
+                           say or (lambda _m: None), build=build)
+        except AidigestError as exc:
+            report.outcome = "failed"
+            report.error(str(exc))
+        finally:
+            report.finished_at = iso_utc(now_utc())
+            store.finish_run(run_id, report)
     return report
