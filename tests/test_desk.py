@@ -271,3 +271,22 @@ def test_approve_waits_for_no_run(drafted: Path, desk: tuple[str, httpx.Client])
     assert _stored(drafted)["state"] == "draft"
     assert client.post(f"/slots/{SLOT}/publish", data={"csrf": token}).status_code == 303
     assert _stored(drafted)["state"] == "published"
+
+
+def test_item_commands_in_the_terminal(drafted: Path, runner: CliRunner) -> None:
+    before = [i["story_id"] for i in _stored(drafted)["items"]]  # type: ignore[attr-defined]
+    result = runner.invoke(main, ["item", "move", "--slot", SLOT, "2", "1"])
+    assert result.exit_code == 0, result.output
+    assert [i["story_id"] for i in _stored(drafted)["items"]][:2] == [before[1], before[0]]  # type: ignore[attr-defined]
+    result = runner.invoke(main, ["item", "edit", "--slot", SLOT, "1", "--title", "终端改写",
+                                  "--summary", GOOD_SUMMARY])
+    assert result.exit_code == 0, result.output
+    assert _stored(drafted)["items"][0]["title"] == "终端改写"  # type: ignore[index]
+    result = runner.invoke(main, ["item", "edit", "--slot", SLOT, "1", "--title", "x",
+                                  "--summary", "<script>alert(1)</script>"])
+    assert result.exit_code == 1 and "edit refused" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(main, ["item", "drop", "--slot", SLOT, "1"])
+    assert result.exit_code == 0 and len(_stored(drafted)["items"]) == len(before) - 1  # type: ignore[arg-type]
+    result = runner.invoke(main, ["item", "regenerate", "--slot", SLOT, "1"])
+    assert result.exit_code == 1 and "no LLM provider" in result.output

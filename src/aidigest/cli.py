@@ -327,5 +327,13 @@ def reject(config_path: str | None, slot: str, reason: str) -> None:
     out.print(f"{draft.digest.slot.key}: rejected ({draft.reason})")
 
 
+def _register_desk_commands() -> None:
+    from aidigest.desk.commands import item_group
+
+    main.add_command(item_group)
+
+
+_register_desk_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
