@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 
 from aidigest.cli import main
 from aidigest.config import load_config
@@ -290,3 +291,18 @@ def test_item_commands_in_the_terminal(drafted: Path, runner: CliRunner) -> None
     assert result.exit_code == 0 and len(_stored(drafted)["items"]) == len(before) - 1  # type: ignore[arg-type]
     result = runner.invoke(main, ["item", "regenerate", "--slot", SLOT, "1"])
     assert result.exit_code == 1 and "no LLM provider" in result.output
+
+
+def test_review_mode_notifies_a_draft_linking_the_desk(
+    project: Path, runner: CliRunner, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    review_project(project, f'\n[serve]\nurl = "http://desk.local:8400/"\n\n[notify.webhook]\n'
+                            f'url = "{httpserver.url_for("/hook")}"\n')
+    result = runner.invoke(main, ["run", "--slot", SLOT])
+    assert result.exit_code == 0, result.output
+    (request, _response), = httpserver.log
+    body = request.get_json()
+    assert body["event"] == "draft" and body["slot"] == SLOT
+    assert f"http://desk.local:8400/slots/{SLOT}" in body["reason"]
+    assert _stored(project)["state"] == "draft"
