@@ -306,3 +306,38 @@ def test_review_mode_notifies_a_draft_linking_the_desk(
     assert body["event"] == "draft" and body["slot"] == SLOT
     assert f"http://desk.local:8400/slots/{SLOT}" in body["reason"]
     assert _stored(project)["state"] == "draft"
+
+
+def test_foreign_host_names_are_refused(desk: tuple[str, httpx.Client]) -> None:
+    """A page that rebinds its own domain to 127.0.0.1 cannot read the desk (nor its token)."""
+    _url, client = desk
+    answer = client.get(f"/slots/{SLOT}", headers={"Host": "attacker.example"})
+    assert answer.status_code == 400 and "csrf" not in answer.text
+    assert client.get("/", headers={"Host": "localhost"}).status_code == 200
+
+
+def _git(*args: str, cwd: Path) -> str:
+    import subprocess
+
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_republish_makes_a_new_commit(drafted: Path, runner: CliRunner) -> None:
+    site = drafted / "site"
+    _git("init", "-q", "-b", "main", cwd=site)
+    _git("config", "user.email", "t@example.com", cwd=site)
+    _git("config", "user.name", "t", cwd=site)
+    _git("add", ".", cwd=site)
+    _git("commit", "-q", "-m", "starter", cwd=site)
+    cfg_file = drafted / "aidigest.toml"
+    cfg_file.write_text(cfg_file.read_text(encoding="utf-8").replace("git = false", "git = true")
+                        .replace("build = true", "build = false"), encoding="utf-8")
+    assert runner.invoke(main, ["publish", "--slot", SLOT]).exit_code == 0
+    assert runner.invoke(main, ["item", "drop", "--slot", SLOT, "1"]).exit_code == 0
+    assert _git("log", "--format=%s", cwd=site).count(f"digest {SLOT}") == 1  # an edit commits nothing
+    result = runner.invoke(main, ["publish", "--slot", SLOT])
+    assert result.exit_code == 0, result.output
+    log = _git("log", "--format=%s", cwd=site).splitlines()
+    assert len([m for m in log if m.startswith(f"digest {SLOT}")]) == 2
+    assert _git("status", "--porcelain", cwd=site) == ""

@@ -176,12 +176,11 @@ def move_item(cfg: Config, store: Store, slot_key: str, position: int, to: int) 
 
 def slot_story(store: Store, slot_key: str, story_id: str) -> Story:
     """A stored story of the slot (from the ``stories`` table) with its posts."""
-    row = store.conn.execute("SELECT * FROM stories WHERE slot = ? AND story_id = ?",
-                             (slot_key, story_id)).fetchone()
+    row = next((r for r in store.slot_stories(slot_key) if r["story_id"] == story_id), None)
     if row is None:
         raise DeskError(f"story {story_id} is not among the stories of slot {slot_key}")
-    return _story(store, story_id, json.loads(row["post_ids"]), row["representative"],
-                  float(row["score"]), tuple(json.loads(row["reasons"])), row["filtered"])
+    return _story(store, story_id, row["post_ids"], row["representative"], float(row["score"]),
+                  tuple(row["reasons"]), row["filtered"])
 
 
 def _story(store: Store, story_id: str, post_ids: Sequence[str], rep_id: str, score: float = 0.0,

@@ -22,6 +22,8 @@ from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -183,9 +185,16 @@ class Desk:
         raise actions.DeskError(f"unknown action {action!r}")
 
 
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
 def create_app(cfg: Config, *, password: str | None = None, username: str = "editor",
-               token: str | None = None) -> ASGIApp:
-    """The desk as an ASGI app; with ``password`` every request needs basic auth."""
+               token: str | None = None, hosts: list[str] | None = None) -> ASGIApp:
+    """The desk as an ASGI app; with ``password`` every request needs basic auth.
+
+    ``hosts``: the Host names answered (default: the loopback names, so a web page that
+    rebinds its own domain to 127.0.0.1 cannot read the desk); ``["*"]`` answers any.
+    """
     desk = Desk(cfg, token)
     routes = [
         Route("/", desk.index),
@@ -194,6 +203,7 @@ def create_app(cfg: Config, *, password: str | None = None, username: str = "edi
         Route("/slots/{slot_key}/items/{n:int}/{action}", desk.act, methods=["POST"]),
         Route("/slots/{slot_key}/{action}", desk.act, methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[
+        Middleware(TrustedHostMiddleware, allowed_hosts=hosts or LOOPBACK_NAMES)])
     app.state.desk = desk
     return BasicAuth(app, username, password) if password else app

@@ -47,7 +47,8 @@ def desk_password(cfg: Config, host: str) -> str | None:
 def serve(cfg: Config, host: str, port: int) -> None:
     """Run the desk until interrupted (Ctrl-C)."""
     password = desk_password(cfg, host)
-    app = create_app(cfg, password=password, username=cfg.serve.username)
+    hosts = None if is_loopback(host) else ["*"]  # behind a name: basic auth guards it
+    app = create_app(cfg, password=password, username=cfg.serve.username, hosts=hosts)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

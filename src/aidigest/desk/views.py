@@ -4,7 +4,6 @@ them out). Does NOT change anything and does NOT produce HTML.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aidigest.config import Config
@@ -20,7 +19,7 @@ def overview(cfg: Config, store: Store) -> dict[str, Any]:
     from aidigest.commands import status_data
 
     status = status_data(cfg, store)
-    slots = [dict(d, failed=None) for d in store.list_digests(50)]
+    slots = [dict(d) for d in store.list_digests(50)]
     known = {d["slot"] for d in slots}
     for run in status["runs"]:  # slots whose last run failed and that have no digest
         if run["slot"] not in known and run["outcome"] in FAILED:
@@ -45,9 +44,8 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
     draft = load(cfg, store, slot_key)
     key = draft.digest.slot.key
     row = store.get_digest(key) or {}
-    stories = [dict(r) for r in store.conn.execute(
-        "SELECT * FROM stories WHERE slot = ? ORDER BY rank", (key,))]
-    wanted = {pid for s in stories for pid in json.loads(s["post_ids"])}
+    stories = store.slot_stories(key)
+    wanted = {pid for s in stories for pid in s["post_ids"]}
     wanted.update(pid for ids in draft.post_ids for pid in ids)
     posts = {p.id: p for p in store.get_posts(sorted(wanted))}
     by_id = {s["story_id"]: s for s in stories}
@@ -59,19 +57,19 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
             "n": n, "item": item, "terms": ", ".join(item.key_terms),
             "posts": [_post_view(posts[i]) for i in ids if i in posts],
             "score": story["score"] if story else None, "rank": story["rank"] if story else None,
-            "reasons": json.loads(story["reasons"]) if story else [],
+            "reasons": story["reasons"] if story else [],
         })
     candidates = []
     for s in stories:
         if s["story_id"] in chosen:
             continue
-        ids = json.loads(s["post_ids"])
+        ids = s["post_ids"]
         why = (f"filtered: {s['filtered']}" if s["filtered"]
                else f"not chosen: ranked #{s['rank']} (score {s['score']:.2f}); the selection "
                     "took higher-ranked stories, within the per-author cap and items.max")
         candidates.append({
             "id": s["story_id"], "rank": s["rank"], "score": s["score"], "why": why,
-            "filtered": s["filtered"], "reasons": json.loads(s["reasons"]),
+            "filtered": s["filtered"], "reasons": s["reasons"],
             "posts": [_post_view(posts[i]) for i in ids if i in posts],
         })
     runs = [r for r in store.recent_runs(200) if r["slot"] == key][:10]

@@ -399,6 +399,13 @@ class Store:
         )
         return [dict(r) for r in rows]
 
+    def slot_stories(self, slot_key: str) -> list[dict[str, Any]]:
+        """The stored stories of a slot (as its last run saw them), best first: story_id, rank,
+        post_ids, representative, score, reasons, filtered. Does NOT load the posts."""
+        rows = self.conn.execute("SELECT * FROM stories WHERE slot = ? ORDER BY rank", (slot_key,))
+        return [{**dict(r), "post_ids": json.loads(r["post_ids"]), "reasons": json.loads(r["reasons"])}
+                for r in rows]
+
 
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), errors as StoreError."""
