@@ -341,3 +341,21 @@ def test_republish_makes_a_new_commit(drafted: Path, runner: CliRunner) -> None:
     log = _git("log", "--format=%s", cwd=site).splitlines()
     assert len([m for m in log if m.startswith(f"digest {SLOT}")]) == 2
     assert _git("status", "--porcelain", cwd=site) == ""
+
+
+def test_template_serve_and_mode_options_are_valid(tmp_path: Path) -> None:
+    import tomllib
+    from importlib import resources
+
+    from aidigest.config import config_from_dict
+
+    text = resources.files("aidigest").joinpath("data", "aidigest.toml.template").read_text("utf-8")
+    start = text.index("# [serve]")
+    block = text[start : text.index("\n\n", start)]
+    serve = "\n".join(line[2:] for line in block.splitlines())
+    mode = re.search(r"^# (mode = .*)$", text, re.M)
+    assert mode
+    data = tomllib.loads(serve + "\n[publish]\n" + mode.group(1))
+    cfg = config_from_dict(data, tmp_path)
+    assert cfg.serve.password_env == "AIDIGEST_DESK_PASSWORD" and cfg.serve.port == 8400
+    assert cfg.publish.mode == "auto"
