@@ -4,7 +4,8 @@ writer benchmark.
 ``POST /v1/chat/completions`` takes the OpenAI request body and answers with an OpenAI
 response body (``choices[0].message.content``, ``finish_reason``, ``usage``). Answers come from
 a script (a queue of :class:`Reply`, consumed one per request) and, when the script is empty,
-from :func:`auto_answer`, which writes a valid, faithful Chinese answer from the prompt's own
+from ``fallback`` if set (e.g. a provider that answers 401 to everything), else from
+:func:`auto_answer`, which writes a valid, faithful Chinese answer from the prompt's own
 data (items, editor order, categories). Every request is recorded (path, headers, raw body).
 
 Does NOT implement streaming, tools or any other endpoint.
@@ -37,6 +38,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    message: str = ""  # the error message of a non-200 reply (default "scripted status N")
 
 
 Script = Reply | Callable[[dict[str, Any]], Reply]
@@ -58,6 +60,7 @@ class ChatServer:
 
     def __init__(self) -> None:
         self.script: deque[Script] = deque()
+        self.fallback: Script | None = None  # answers every request once the script is empty
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.httpd: ThreadingHTTPServer | None = None
@@ -74,6 +77,8 @@ class ChatServer:
     def next_reply(self, body: dict[str, Any]) -> Reply:
         with self.lock:
             entry = self.script.popleft() if self.script else None
+        if entry is None:
+            entry = self.fallback
         if entry is None:
             return Reply(auto_answer(body))
         return entry(body) if callable(entry) else entry
@@ -107,8 +112,8 @@ def _handler(server: ChatServer) -> type[BaseHTTPRequestHandler]:
             if reply.delay:
                 time.sleep(reply.delay)
             if reply.status != 200:
-                error = {"message": f"scripted status {reply.status}", "type": "server_error",
-                         "code": None}
+                error = {"message": reply.message or f"scripted status {reply.status}",
+                         "type": "server_error", "code": None}
                 return self._send(reply.status, {"error": error}, reply.headers)
             self._send(200, completion_body(body, reply), reply.headers)
 

@@ -228,35 +228,43 @@ def test_serve_refuses_an_open_host_without_password(drafted: Path, runner: CliR
     assert result.exit_code == 1 and "password_env" in result.output
 
 
-def test_held_slot_is_fixed_and_approved_at_the_desk(drafted: Path) -> None:
-    """A held slot (the LLM could not write it) as the pipeline's hold step leaves it: the desk
-    shows why, the editor fixes the items and approves, and the page is published and built."""
-    from aidigest.models import RunReport
-    from aidigest.pipeline import hold_digest
+def test_held_slot_is_fixed_and_approved_at_the_desk(
+    project: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run whose LLM answers only errors holds the slot (exit 3); the desk shows why, the
+    editor fixes an item and approves, and the page is published and built."""
+    from llm_server import Reply
 
-    cfg = load_config(drafted / "aidigest.toml")
-    with open_store(cfg.store_path) as store:
-        draft = actions.load(cfg, store, SLOT)
-        hold_digest(cfg, store, draft.digest, draft.post_ids, "the LLM wrote 0 of 10 items",
-                    RunReport(SLOT, ""), lambda _m: None)
-    assert _stored(drafted)["state"] == "held"
+    monkeypatch.setenv("LOCAL_LLM_API_KEY", "sk-local-test")
+    with chat_server() as chat:
+        chat.push(*[Reply(status=503) for _ in range(300)])
+        cfg_file = project / "aidigest.toml"
+        cfg_file.write_text(cfg_file.read_text(encoding="utf-8").replace(
+            "embeddings = true", "embeddings = false") + (
+            f'\n[[llm.providers]]\nname = "local"\nbase_url = "{chat.base_url}"\nmodel = "local-zh"\n'
+            'api_key_env = "LOCAL_LLM_API_KEY"\ntimeout = 5\nmax_retries = 0\n'), encoding="utf-8")
+        result = runner.invoke(main, ["run", "--slot", SLOT])
+    assert result.exit_code == 3, result.output
+    held = _stored(project)
+    assert held["state"] == "held" and held["reason"]
+    cfg = load_config(cfg_file)
     with running(cfg) as url, httpx.Client(base_url=url, timeout=120) as client:
         page = client.get(f"/slots/{SLOT}")
-        assert ">held<" in page.text and "the LLM wrote 0 of 10 items" in page.text
+        assert ">held<" in page.text and str(held["reason"])[:40] in page.text
         token = _token(client)
         answer = client.post(f"/slots/{SLOT}/items/1/edit", data={
             "csrf": token, "title": "人工修好的标题", "summary": GOOD_SUMMARY, "terms": ""})
         assert answer.status_code == 303, answer.text
-        assert _stored(drafted)["state"] == "held"  # fixing does not publish by itself
+        assert _stored(project)["state"] == "held"  # fixing does not publish by itself
         answer = client.post(f"/slots/{SLOT}/publish", data={"csrf": token})
         assert answer.status_code == 303
         assert "published" in client.get(answer.headers["location"]).text
-    row = _stored(drafted)
+    row = _stored(project)
     assert row["state"] == "published"
     text = Path(str(row["path"])).read_text(encoding="utf-8")
     assert "draft: true" not in text and "1.  [人工修好的标题-" in text
     if find_hugo():
-        page_file = drafted / "site" / "public" / "posts" / "2025-12-07t08" / "index.html"
+        page_file = project / "site" / "public" / "posts" / "2025-12-07t08" / "index.html"
         assert "人工修好的标题" in page_file.read_text(encoding="utf-8")
 
 

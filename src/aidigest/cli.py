@@ -110,13 +110,14 @@ def _print_source_progress(event: str, report: SourceReport) -> None:
 
 def _source_table(reports: list[SourceReport]) -> Table:
     table = Table(title="fetch summary")
-    for col in ("source", "kind", "ok", "new", "updated", "pages", "http", "secs", "stale", "error"):
+    for col in ("source", "kind", "ok", "new", "updated", "skipped", "pages", "http", "secs",
+                "stale", "error / warnings"):
         table.add_column(col)
     for r in reports:
         table.add_row(
-            r.name, r.kind, "yes" if r.ok else "NO", str(r.new), str(r.updated), str(r.pages),
-            str(r.http_status or ""), f"{r.duration_s:.2f}", "STALE" if r.stale else "",
-            (r.error or "")[:120],
+            r.name, r.kind, "yes" if r.ok else "NO", str(r.new), str(r.updated), str(r.skipped),
+            str(r.pages), str(r.http_status or ""), f"{r.duration_s:.2f}",
+            "STALE" if r.stale else "", (r.error or "; ".join(r.notes[:2]))[:160],
         )
     return table
 
@@ -275,6 +276,25 @@ def status(config_path: str | None, as_json: bool) -> None:
     else:
         for table in status_tables(data):
             out.print(table)
+
+
+@main.command()
+@config_option
+@click.option("--slot", default=None, help="Slot end, e.g. 2025-12-07T08 (default: the latest run).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@friendly
+def report(config_path: str | None, slot: str | None, as_json: bool) -> None:
+    """A run's report: sources, items (writer, provider, attempts, fallbacks, tokens), outcome."""
+    from aidigest.report_view import report_data, report_tables
+
+    with opened(config_path) as (cfg, store):
+        chosen = _slot(cfg, slot)
+        data = report_data(store, chosen.key if chosen else None)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for part in report_tables(data):
+        out.print(part, markup=False) if isinstance(part, str) else out.print(part)
 
 
 @main.command()

@@ -3,9 +3,14 @@ list stories of a window, gather status. Presentation only; the work is in the s
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from contextlib import AbstractContextManager, nullcontext
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
+from types import FrameType
 from typing import Any
 
 import click
@@ -13,15 +18,36 @@ from rich.table import Table
 
 from aidigest.config import Config, load_config
 from aidigest.console import err, out
-from aidigest.errors import AidigestError
+from aidigest.errors import AidigestError, Interrupted
 from aidigest.models import RunReport, Slot, Story
 from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot
+from aidigest.progress import RunProgress
 from aidigest.slots import parse_slot
 from aidigest.store import Store, open_store
 from aidigest.stories import build_stories
 from aidigest.timeutil import now_utc, parse_instant
 
 EXIT_HELD = 3  # run/digest: the LLM could not write enough items; the slot is a held draft
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM
+
+
+@contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` in the main thread (as Ctrl-C raises
+    KeyboardInterrupt), so a run ends at once; the previous handler comes back afterwards.
+    Does nothing outside the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise Interrupted("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def stories_for_window(
@@ -49,12 +75,17 @@ def run_command(
     """``aidigest digest`` / ``aidigest run``: run the slot, print the outcome."""
     cfg = load_config(config_path)
     slot = parse_slot(slot_text, cfg.digest.timezone, cfg.digest.slot_hours) if slot_text else None
-    options = RunOptions(slot=slot, fetch=fetch, offline=offline, dry_run=dry_run, force=force,
-                         command=command)
-    with _run_lock(cfg, dry_run):
+    with RunProgress(err) as shown, _run_lock(cfg, dry_run), interrupt_on_sigterm():
+        options = RunOptions(slot=slot, fetch=fetch, offline=offline, dry_run=dry_run,
+                             force=force, command=command, on_item=shown.on_item,
+                             on_wait=shown.on_wait)
         store = open_store(cfg.store_path)
         try:
-            result = run_slot(cfg, store, options, progress=lambda m: err.print(m))
+            result = run_slot(cfg, store, options, progress=shown.say)
+        except KeyboardInterrupt:
+            err.print("interrupted: the run is recorded as interrupted; the slot is left to "
+                      "the next run")
+            sys.exit(EXIT_INTERRUPTED)
         finally:
             store.close()
     report = result.report
@@ -85,7 +116,10 @@ def print_report(report: RunReport) -> None:
     for s in report.sources:
         state = "ok" if s.ok else f"FAILED: {s.error}"
         err.print(f"source {s.name}: {state}; {s.new} new, {s.updated} updated"
-                  + (" (STALE)" if s.stale else ""))
+                  + (f", {s.skipped} skipped" if s.skipped else "")
+                  + (" (STALE)" if s.stale else ""), markup=False)
+        for note in s.notes[:3]:
+            err.print(f"  {s.name}: {note}", markup=False)
     for note in report.notes:
         err.print(f"note: {note}")
     for problem in report.errors:
@@ -105,7 +139,8 @@ def sources_table(cfg: Config, store: Store, action: str) -> Table:
     table = Table(title="sources" if action == "list" else "source health")
     cols = ["name", "kind", "enabled", "weight", "target"]
     if action == "status":
-        cols += ["last fetch", "ok", "new", "http", "newest post", "stale", "error"]
+        cols += ["last fetch", "ok", "new", "skipped", "http", "newest post", "stale",
+                 "error / warnings"]
     for col in cols:
         table.add_column(col)
     for s in cfg.sources:
@@ -115,9 +150,10 @@ def sources_table(cfg: Config, store: Store, action: str) -> Table:
         if action == "status":
             h = health.get(s.name, {})
             row += [str(h.get("started_at") or "never"), "yes" if h.get("ok") else
-                    ("NO" if h else ""), str(h.get("new", "")), str(h.get("http_status") or ""),
-                    str(h.get("newest_at") or ""), "STALE" if h.get("stale") else "",
-                    str(h.get("error") or "")[:80]]
+                    ("NO" if h else ""), str(h.get("new", "")), str(h.get("skipped", "")),
+                    str(h.get("http_status") or ""), str(h.get("newest_at") or ""),
+                    "STALE" if h.get("stale") else "",
+                    str(h.get("error") or "; ".join(h.get("warnings", [])[:2]))[:120]]
         table.add_row(*row)
     return table
 
@@ -131,22 +167,53 @@ def _duration(run: dict[str, Any], report: dict[str, Any]) -> float | None:
     return round((finished - started).total_seconds(), 3)
 
 
+def pid_alive(pid: int | None) -> bool:
+    """Whether process ``pid`` exists (another user's counts as alive)."""
+    if not pid or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_outcome(run: dict[str, Any]) -> str:
+    """A run's outcome as status shows it: a run still marked ``running`` whose process is
+    gone (killed, crashed, the machine rebooted) shows as ``interrupted``."""
+    if run["outcome"] != "running":
+        return str(run["outcome"])
+    pid = run["report"].get("pid")
+    return "running" if pid_alive(pid) else "interrupted"
+
+
 def status_data(cfg: Config, store: Store) -> dict[str, Any]:
+    """Recent runs (outcomes checked against live pids), held slots with their reason,
+    recent digests with their state, source health, LLM totals and the schedule."""
     now = now_utc()
     runs = []
+    digests = {d["slot"]: d for d in store.list_digests(20)}
     for run in store.recent_runs(10):
         rep = run["report"]
+        digest = digests.get(run["slot"], {})
         runs.append({
             "id": run["id"], "slot": run["slot"], "command": run["command"],
             "started_at": run["started_at"], "finished_at": run["finished_at"],
-            "outcome": run["outcome"], "duration_s": _duration(run, rep),
+            "outcome": run_outcome(run), "duration_s": _duration(run, rep),
             "published_path": rep.get("published_path"), "errors": rep.get("errors", []),
+            "warnings": rep.get("warnings", []), "pid": rep.get("pid"),
+            "reason": digest.get("reason") if run["outcome"] == "held" else None,
         })
     from aidigest.scheduler import lock_holder, next_due, owed_slots
 
     next_slot, due = next_due(now, cfg)
     return {
         "running_pid": lock_holder(cfg),
+        "held": [{"slot": d["slot"], "reason": d["reason"], "path": d["path"]}
+                 for d in digests.values() if d["state"] == "held"],
+        "digests": list(digests.values())[:10],
         "owed_slots": [s.key for s in owed_slots(now, cfg, store)],
         "runs": runs,
         "sources": store.source_health(),
@@ -160,11 +227,11 @@ def status_data(cfg: Config, store: Store) -> dict[str, Any]:
 
 def status_tables(data: dict[str, Any]) -> list[Table]:
     runs = Table(title="recent runs")
-    for col in ("id", "slot", "command", "outcome", "started", "secs", "published"):
+    for col in ("id", "slot", "command", "outcome", "started", "secs", "published / why"):
         runs.add_column(col)
     for r in data["runs"]:
         runs.add_row(str(r["id"]), r["slot"], r["command"], r["outcome"], r["started_at"],
-                     str(r["duration_s"] or ""), str(r["published_path"] or ""))
+                     str(r["duration_s"] or ""), str(r["published_path"] or r["reason"] or ""))
     health = Table(title="sources")
     for col in ("source", "last fetch", "ok", "new", "stale", "error"):
         health.add_column(col)
@@ -188,4 +255,6 @@ def _schedule_table(data: dict[str, Any]) -> Table:
     table.add_row("now", f"running now (pid {pid})" if pid else "idle")
     table.add_row("next slot", f"{data['next_slot']} due {data['next_slot_due']}")
     table.add_row("due, not done", ", ".join(data["owed_slots"]) or "none")
+    for held in data["held"]:
+        table.add_row(f"HELD {held['slot']}", f"{held['reason']} (draft: {held['path']})")
     return table

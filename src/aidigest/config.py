@@ -54,12 +54,16 @@ class DigestSection(_Strict):
         return value
 
 
+Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+
+
 class _SourceBase(_Strict):
-    name: str
+    name: str = Field(min_length=1)
     enabled: bool = True
-    weight: float = 1.0
-    stale_after_hours: float = 48.0
-    timeout: float = 20.0
+    weight: float = Field(1.0, ge=0, allow_inf_nan=False)
+    stale_after_hours: Seconds = 48.0
+    timeout: Seconds = 20.0
 
 
 class XApiSource(_SourceBase):
@@ -69,17 +73,17 @@ class XApiSource(_SourceBase):
     users: list[str] = []
     lists: list[str] = []
     first_fetch_since: str | None = None
-    max_pages: int = 5
-    max_results: int = 100
-    max_wait_seconds: float = 900.0
-    retries: int = 3
+    max_pages: int = Field(5, ge=1)
+    max_results: int = Field(100, ge=5, le=100)
+    max_wait_seconds: float = Field(900.0, ge=0, allow_inf_nan=False)
+    retries: Count = 3
 
 
 class FeedSource(_SourceBase):
     kind: Literal["feed"]
     url: str
     handle: str | None = None
-    retries: int = 2
+    retries: Count = 2
     x_mirrors: list[str] = []
 
 
@@ -96,24 +100,27 @@ class Provider(_Strict):
     base_url: str
     model: str
     api_key_env: str | None = None
-    temperature: float = 0.3
-    max_tokens: int = 1200
-    timeout: float = 60.0
-    max_concurrency: int = 4
-    max_retries: int = 2
-    price_in: float = 0.0
-    price_out: float = 0.0
+    temperature: float = Field(0.3, ge=0, le=2)
+    max_tokens: int = Field(1200, ge=1)
+    timeout: Seconds = 60.0
+    max_concurrency: int = Field(4, ge=1, le=64)
+    max_retries: Count = 2
+    price_in: float = Field(0.0, ge=0, allow_inf_nan=False)
+    price_out: float = Field(0.0, ge=0, allow_inf_nan=False)
 
 
 class LlmSection(_Strict):
     providers: list[Provider] = []
     editor: bool = False
-    editor_candidates: int = 25
+    editor_candidates: int = Field(25, ge=1)
+    on_failure: Literal["hold", "offline"] = "hold"
+    run_deadline_seconds: Seconds = 600.0
+    max_replacements: int = Field(4, ge=0, le=50)
 
 
 class StoriesSection(_Strict):
-    novelty_hours: float = 24.0
-    per_author_cap: int = 3
+    novelty_hours: float = Field(24.0, ge=0, allow_inf_nan=False)
+    per_author_cap: int = Field(3, ge=1)
     keywords: list[str] = []
     embeddings: bool = True
     entities: list[str] = []
@@ -131,19 +138,19 @@ class PublishSection(_Strict):
     remote: str = "origin"
     branch: str | None = None
     commit_message: str = "digest {slot_key}: {title}"
-    git_timeout: float = 60.0
+    git_timeout: Seconds = 60.0
     mode: Literal["auto", "review"] = "auto"  # review: every run ends as a draft for the desk
 
 
 class ScheduleSection(_Strict):
-    delay_minutes: float = 5.0
-    catch_up: int = 6
+    delay_minutes: float = Field(5.0, ge=0, le=24 * 60, allow_inf_nan=False)
+    catch_up: int = Field(6, ge=0, le=60)
 
 
 class WebhookNotify(_Strict):
     url: str | None = None
     url_env: str | None = None  # for a URL that is itself a secret (Slack, Discord, Feishu hooks)
-    timeout: float = 10.0
+    timeout: Seconds = 10.0
 
     @model_validator(mode="after")
     def _one_url(self) -> WebhookNotify:
@@ -156,18 +163,18 @@ class TelegramNotify(_Strict):
     chat_id: str
     bot_token_env: str = "TELEGRAM_BOT_TOKEN"
     api_base: str = "https://api.telegram.org"
-    timeout: float = 10.0
+    timeout: Seconds = 10.0
 
 
 class EmailNotify(_Strict):
     host: str
     sender: str
     to: list[str]
-    port: int = 587
+    port: int = Field(587, ge=1, le=65535)
     security: Literal["starttls", "ssl", "none"] = "starttls"
     username: str | None = None
     password_env: str | None = None
-    timeout: float = 20.0
+    timeout: Seconds = 20.0
 
 
 class ServeSection(_Strict):
@@ -267,8 +274,11 @@ def config_from_dict(
         cfg = Config.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:
         raise ConfigError(_describe(exc, Path(str(origin)))) from None
-    if cfg.digest.items.min > cfg.digest.items.max:
-        raise ConfigError(f"invalid configuration in {origin}: digest.items.min > max")
+    items = cfg.digest.items
+    if items.min > items.max:
+        raise ConfigError(
+            f"invalid configuration in {origin}:\n  digest.items: min ({items.min}) is greater "
+            f"than max ({items.max}); make min <= max")
     return cfg
 
 

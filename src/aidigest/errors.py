@@ -52,3 +52,11 @@ class PublishError(AidigestError):
 
 class AlreadyRunningError(AidigestError):
     """Another aidigest process holds the run lock for this store."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was asked to stop (Ctrl-C, SIGTERM, a scheduler stop) and is ending now.
+
+    Deliberately NOT an AidigestError (nor an Exception): a stage's ``except Exception`` that
+    keeps one bad source or item from aborting a run must not swallow a stop request.
+    """

@@ -16,6 +16,7 @@ __all__ = [
     "Author",
     "Digest",
     "DigestItem",
+    "ItemProgress",
     "ItemReport",
     "Metrics",
     "Post",
@@ -219,6 +220,20 @@ class ItemReport:
     completion_tokens: int = 0
 
 
+@dataclass(frozen=True)
+class ItemProgress:
+    """One step of the write stage, for a progress display: item ``n`` of ``total`` ended
+    with ``outcome`` after ``seconds`` (``provider`` None: not written by an LLM)."""
+
+    n: int
+    total: int
+    story_id: str
+    outcome: str
+    provider: str | None
+    seconds: float
+    title: str = ""
+
+
 @dataclass
 class RunReport:
     """Everything a run did, per source and per item; stored as JSON in ``runs``.
@@ -241,6 +256,7 @@ class RunReport:
     posts_in_window: int = 0
     published_path: str | None = None
     llm: dict[str, float] = field(default_factory=dict)
+    pid: int | None = None  # the process that ran it (status: a dead pid is never "running")
 
     def note(self, message: str) -> None:
         self.notes.append(message)

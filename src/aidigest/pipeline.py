@@ -8,6 +8,7 @@ recorded and the run goes on; only a failure that leaves nothing to publish ends
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,8 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from aidigest.config import Config
-from aidigest.errors import AidigestError
-from aidigest.models import Digest, DigestItem, Post, RunReport, Slot, Story
+from aidigest.errors import AidigestError, InputError
+from aidigest.models import Digest, ItemProgress, Post, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
 from aidigest.publish.followups import after_publish, notify_event, retry_push
 from aidigest.render import render_digest
@@ -26,9 +27,9 @@ from aidigest.store import Store
 from aidigest.stories import build_stories, select_stories
 from aidigest.stories.embed import embeddings_for
 from aidigest.timeutil import iso_utc, now_utc
+from aidigest.write_stage import write_stage
 from aidigest.writer import Writer
 from aidigest.writer.factory import make_writer
-from aidigest.writer.offline import OfflineWriter
 
 Progress = Callable[[str], None]
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ class RunOptions:
     build: bool | None = None
     command: str = "digest"
     now: datetime | None = None
-    should_stop: Callable[[], bool] | None = None  # checked between stages (scheduler: SIGTERM)
+    should_stop: Callable[[], bool] | None = None  # checked between stages and while writing
+    on_item: Callable[[ItemProgress], None] | None = None  # each written item (progress)
+    on_wait: Callable[[str], None] | None = None  # a line while no item finishes for a while
 
 
 @dataclass
@@ -108,15 +111,28 @@ def make_stories(cfg: Config, store: Store, slot: Slot, report: RunReport) -> li
 def run_slot(
     cfg: Config, store: Store, options: RunOptions, progress: Progress | None = None
 ) -> RunResult:
-    """Run one slot; never raises for a bad source or item (they are in the report)."""
+    """Run one slot; never raises for a bad source or item (they are in the report).
+
+    An interrupt (Ctrl-C, SIGTERM turned into :class:`~aidigest.errors.Interrupted`, a stop
+    request while writing) is recorded as outcome ``interrupted`` and raised again; the slot
+    is left to the next run."""
     say = progress or (lambda _msg: None)
     slot = resolve_slot(cfg, options.slot, options.now)
     started = options.now or now_utc()
-    report = RunReport(slot=slot.key, started_at=iso_utc(started))
+    if slot.end > started:
+        raise InputError(
+            f"slot {slot.key} has not ended yet (it ends at {slot.end.isoformat()}); a digest "
+            "covers a finished window: wait until then, or pick an earlier slot")
+    report = RunReport(slot=slot.key, started_at=iso_utc(started), pid=os.getpid())
     run_id = store.start_run(slot.key, options.command, started)
+    store.set_run_pid(run_id, report.pid or 0)
     clock = time.monotonic()
     try:
         result = _run_stages(cfg, store, slot, options, report, run_id, say)
+    except KeyboardInterrupt:
+        report.outcome = "interrupted"
+        report.error("interrupted; the slot is left to the next run")
+        raise
     except AidigestError as exc:
         report.outcome = "failed"
         report.error(str(exc))
@@ -162,7 +178,8 @@ def _run_stages(
                          built=_build_if_missing(cfg, Path(existing["path"]), options, report, say))
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
     stories = make_stories(cfg, store, slot, report)
-    writer, chosen = _select(cfg, store, stories, options, report, slot, run_id)
+    deadline = time.monotonic() + cfg.llm.run_deadline_seconds
+    writer, chosen = _select(cfg, store, stories, options, report, slot, run_id, deadline)
     if not chosen:
         report.outcome = "empty"
         report.note(f"no publishable story in slot {slot.key}; nothing published")
@@ -170,20 +187,25 @@ def _run_stages(
         retry_push(cfg, report, say)
         return RunResult(report, stories=stories)
     say(f"write: {len(chosen)} items with the {writer.name} writer")
-    written = writer.write_items(chosen, report)
-    items = fill_offline(chosen, written, report)
-    categories = writer.categories(items, store.recent_categories(), report)
+    ranked = sorted((s for s in stories if not s.filtered), key=lambda s: (-s.score, s.id))
+    done = write_stage(cfg, writer, chosen, ranked, report, say, deadline=deadline)
+    categories = writer.categories(done.items, store.recent_categories(), report)
     made_at = (options.now or now_utc()).astimezone(zone(cfg.digest.timezone)).replace(microsecond=0)
-    digest = Digest(slot, made_at, tuple(categories), tuple(items), cfg.digest.series)
+    digest = Digest(slot, made_at, tuple(categories), tuple(done.items), cfg.digest.series)
+    post_ids = [s.post_ids for s in done.stories]
     if options.dry_run:
         report.outcome = "dry-run"
-        return RunResult(report, markdown=render(cfg, digest), stories=stories)
-    if cfg.publish.mode == "review":  # every run ends as a draft for the desk
-        result = hold_digest(cfg, store, digest, [s.post_ids for s in chosen], review_reason(cfg, slot),
-                             report, say, state="draft")
+        if done.held:
+            report.note(f"a real run would hold this slot: {done.held}")
+        return RunResult(report, markdown=render(cfg, digest, draft=bool(done.held)),
+                         stories=stories)
+    if done.held:
+        result = hold_digest(cfg, store, digest, post_ids, done.held, report, say)
+    elif cfg.publish.mode == "review":  # every run ends as a draft for the desk
+        result = hold_digest(cfg, store, digest, post_ids, review_reason(cfg, slot), report, say,
+                             state="draft")
     else:
-        result = publish_digest(cfg, store, digest, [s.post_ids for s in chosen], report, say,
-                                build=options.build)
+        result = publish_digest(cfg, store, digest, post_ids, report, say, build=options.build)
     result.stories = stories
     return result
 
@@ -192,24 +214,6 @@ def review_reason(cfg: Config, slot: Slot) -> str:
     """Why a review-mode run stops at a draft, with the desk's address when configured."""
     where = f"{cfg.serve.url.rstrip('/')}/slots/{slot.key}" if cfg.serve.url else "aidigest serve"
     return f"review mode: approve it at {where} or with 'aidigest publish --slot {slot.key}'"
-
-
-def fill_offline(
-    chosen: Sequence[Story], written: Sequence[DigestItem | None], report: RunReport
-) -> list[DigestItem]:
-    """Items for every story: an item the writer could not write (None) is written by the
-    offline writer, and its ``report.items`` entry says so. Does NOT call any LLM."""
-    offline = OfflineWriter()
-    by_story = {r.story_id: r for r in report.items}
-    items: list[DigestItem] = []
-    for story, item in zip(chosen, written, strict=True):
-        if item is None:
-            item = offline.write_one(story)
-            entry = by_story.get(story.id)
-            if entry is not None:
-                entry.writer, entry.outcome = offline.name, "fallback"
-        items.append(item)
-    return items
 
 
 def render(cfg: Config, digest: Digest, *, draft: bool = False) -> str:
@@ -239,10 +243,11 @@ def _build_if_missing(
 
 def _select(
     cfg: Config, store: Store, stories: Sequence[Story], options: RunOptions,
-    report: RunReport, slot: Slot, run_id: int,
+    report: RunReport, slot: Slot, run_id: int, deadline: float,
 ) -> tuple[Writer, list[Story]]:
     writer = make_writer(cfg, store, offline=options.offline, slot_key=slot.key, run_id=run_id,
-                         report=report)
+                         report=report, deadline=deadline, should_stop=options.should_stop,
+                         on_item=options.on_item, on_wait=options.on_wait)
     items = cfg.digest.items
     chosen = select_stories(stories, items.min, items.max, cfg.stories.per_author_cap)
     if cfg.llm.editor and chosen:

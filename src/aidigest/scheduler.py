@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType
 
 from aidigest.config import Config
-from aidigest.errors import AlreadyRunningError, StoreError
+from aidigest.errors import AidigestError, AlreadyRunningError, Interrupted, StoreError
 from aidigest.slots import Slot, latest_finished, zone
 from aidigest.store import Store, open_store
 from aidigest.timeutil import now_utc
@@ -147,14 +147,19 @@ def pipeline_runner(
     """The default ``run_one``: fetch + write + publish the slot under the run lock; a stop
     request after the fetch stage ends the run before anything is written."""
     from aidigest.pipeline import RunOptions, run_slot
+    from aidigest.progress import item_line
 
     def run_one(slot: Slot) -> str:
         with run_lock(cfg):
             store = open_store(cfg.store_path)
             try:
-                options = RunOptions(slot=slot, fetch=True, command="schedule",
-                                     should_stop=should_stop)
+                options = RunOptions(
+                    slot=slot, fetch=True, command="schedule", should_stop=should_stop,
+                    on_item=lambda e: say(f"{slot.key} {item_line(e)}"),
+                    on_wait=lambda m: say(f"{slot.key} {m}"))
                 result = run_slot(cfg, store, options, progress=lambda m: say(f"{slot.key} {m}"))
+            except Interrupted:  # a stop request while writing: recorded by run_slot
+                return "interrupted"
             finally:
                 store.close()
         return result.report.outcome
@@ -199,18 +204,25 @@ class Scheduler:
         """Run every pending slot (stopping early on request); returns how many ran."""
         count = 0
         self.blocked = False
-        for slot in self.pending(self.clock()):
+        try:
+            due = self.pending(self.clock())
+        except AidigestError as exc:  # the store is locked or unreadable right now
+            self.say(f"schedule: cannot read the store: {exc}; trying again in "
+                     f"{self.retry_seconds:g} s")
+            self.blocked = True
+            return 0
+        for slot in due:
             if self.stop_requested:
                 break
             self.say(f"schedule: running slot {slot.key}")
             try:
                 outcome = self.run_one(slot)
-            except AlreadyRunningError as exc:
+            except AidigestError as exc:  # locked by another run, store locked or unreadable
                 self.say(f"schedule: slot {slot.key} skipped: {exc}; trying again in "
                          f"{self.retry_seconds:g} s")
                 self.blocked = True
                 continue
-            if outcome in DONE_OUTCOMES:  # a failed slot is tried again on the next pass
+            if outcome in DONE_OUTCOMES:  # a failed or held slot is tried again on the next pass
                 self.ran.append(slot.key)
             count += 1
             self.say(f"schedule: slot {slot.key} {outcome}")

@@ -204,10 +204,11 @@ def item_story(store: Store, draft: Draft, position: int) -> Story:
 
 
 def swap_in(cfg: Config, store: Store, slot_key: str, story_id: str, position: int | None) -> Draft:
-    """Write candidate ``story_id`` with the configured writer and put it at ``position``
-    (replacing that item), or append it when ``position`` is None."""
-    from aidigest.pipeline import fill_offline
+    """Write candidate ``story_id`` with the configured writer (the offline writer if the LLM
+    gives no usable answer: edit or regenerate it then) and put it at ``position`` (replacing
+    that item), or append it when ``position`` is None."""
     from aidigest.writer.factory import make_writer
+    from aidigest.writer.offline import OfflineWriter
 
     draft = _editable(cfg, store, slot_key)
     story = slot_story(store, draft.digest.slot.key, story_id)
@@ -217,7 +218,7 @@ def swap_in(cfg: Config, store: Store, slot_key: str, story_id: str, position: i
         raise DeskError(f"story {story_id} is already in the digest")
     report = RunReport(draft.digest.slot.key, iso_utc(now_utc()))
     writer = make_writer(cfg, store, slot_key=draft.digest.slot.key, report=report)
-    item = fill_offline([story], writer.write_items([story], report), report)[0]
+    item = writer.write_items([story], report)[0] or OfflineWriter().write_one(story)
     items, ids = list(draft.digest.items), list(draft.post_ids)
     if position is None:
         items.append(item)

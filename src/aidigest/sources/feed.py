@@ -87,13 +87,22 @@ class FeedReader:
         yield posts
 
     def _posts(self, parsed: Any, report: SourceReport) -> list[Post]:
+        """The entries as posts. A body that is not a feed (an HTML page, an error document,
+        empty) is a SourceError; a malformed feed (e.g. truncated) keeps the entries read
+        and says so in the report's notes."""
         entries = parsed.get("entries") or []
-        if parsed.get("bozo") and not entries:
-            problem = parsed.get("bozo_exception")
+        problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+        if (problem is not None and not entries) or not parsed.get("version"):
+            why = f"{type(problem).__name__}: {str(problem)[:120]}" if problem is not None \
+                else "no RSS or Atom root element"
             raise SourceError(
                 f"source {self.name}: {short_url(self.entry.url)} is not an RSS/Atom feed "
-                f"({type(problem).__name__ if problem else 'unreadable'}: {str(problem)[:120]})"
+                f"({why}); check 'url' in aidigest.toml"
             )
+        if problem is not None:
+            report.notes.append(
+                f"the feed is malformed ({type(problem).__name__}: {str(problem)[:120]}); "
+                f"{len(entries)} entries read, more may be missing (truncated?)")
         feed = parsed.get("feed") or {}
         posts: dict[str, Post] = {}
         undated = 0

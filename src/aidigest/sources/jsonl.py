@@ -7,6 +7,7 @@ on. Does NOT touch the store.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from aidigest.sources import Cursors
 from aidigest.timeutil import iso_utc, parse_instant
 
 REQUIRED = ("id", "url", "author.handle", "created_at", "text")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 PAGE_SIZE = 500
 
 
@@ -58,6 +60,11 @@ def post_from_dict(data: Any, source: str = "", where: str = "post") -> Post:
     except (TypeError, ValueError):
         raise InputError(f"{where}: author.followers must be a number") from None
     metrics = data.get("metrics")
+    raw = json.dumps(data, ensure_ascii=False)
+    if _LONE_SURROGATE.search(raw):
+        raise InputError(
+            f"{where}: holds a lone surrogate (an invalid \\ud800–\\udfff escape), which is "
+            "not valid Unicode; fix the encoding where the file was produced")
     return Post(
         id=clean_text(str(data["id"])).strip(),
         url=clean_text(str(data["url"])).strip(),
@@ -77,7 +84,7 @@ def post_from_dict(data: Any, source: str = "", where: str = "post") -> Post:
         conversation_id=_opt_str(data, "conversation_id"),
         metrics=Metrics.from_dict(metrics if isinstance(metrics, dict) else None),
         source=source,
-        raw=json.dumps(data, ensure_ascii=False),
+        raw=raw,
     )
 
 

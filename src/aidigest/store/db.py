@@ -210,7 +210,8 @@ class Store:
             )
 
     def source_health(self) -> dict[str, dict[str, Any]]:
-        """The latest fetch of each source, plus its last success time."""
+        """The latest fetch of each source (with its skipped count and warnings), plus its
+        last success time."""
         health: dict[str, dict[str, Any]] = {}
         rows = self.conn.execute(
             """SELECT f.* FROM source_fetches f JOIN (SELECT source, MAX(id) AS id
@@ -218,7 +219,9 @@ class Store:
         )
         for row in rows:
             item = dict(row)
-            item.pop("report", None)
+            saved = json.loads(item.pop("report", None) or "{}")
+            item["skipped"] = int(saved.get("skipped", 0) or 0)
+            item["warnings"] = list(saved.get("notes", []))
             ok_row = self.conn.execute(
                 "SELECT MAX(started_at) FROM source_fetches WHERE source = ? AND ok = 1",
                 (row["source"],),
@@ -398,6 +401,20 @@ class Store:
             (limit,),
         )
         return [dict(r) for r in rows]
+
+    def set_run_pid(self, run_id: int, pid: int) -> None:
+        """Record which process runs ``run_id`` (in its report, until the run finishes)."""
+        with self._tx():
+            self.conn.execute("UPDATE runs SET report = ? WHERE id = ?",
+                              (json.dumps({"pid": pid}), run_id))
+
+    def latest_run(self, slot_key: str | None = None) -> dict[str, Any] | None:
+        """The newest run (of ``slot_key`` if given) with its report decoded, or None."""
+        sql, args = "SELECT * FROM runs", []
+        if slot_key is not None:
+            sql, args = sql + " WHERE slot = ?", [slot_key]
+        row = self.conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        return None if row is None else {**dict(row), "report": json.loads(row["report"])}
 
     def slot_stories(self, slot_key: str) -> list[dict[str, Any]]:
         """The stored stories of a slot (as its last run saw them), best first: story_id, rank,

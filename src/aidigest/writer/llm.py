@@ -21,22 +21,23 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aidigest.config import Config
 from aidigest.errors import WriterError
-from aidigest.models import DigestItem, ItemReport, RunReport, Story
+from aidigest.models import DigestItem, ItemProgress, ItemReport, RunReport, Story
 from aidigest.store import Store
 from aidigest.writer import prompt as pr
 from aidigest.writer.client import Attempts, CallRecord, Completion, Message, ProviderChain
 from aidigest.writer.faithful import violations
 from aidigest.writer.offline import pick_categories
+from aidigest.writer.pool import run_tasks
 from aidigest.writer.schema import AnswerError, ItemAnswer, parse_categories, parse_item, parse_order
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+OnItem = Callable[[ItemProgress], None]
 
 COUNTERS = ("calls", "prompt_tokens", "completion_tokens", "cost", "cache_hits", "repairs",
             "faithfulness_violations", "fallbacks", "failed_calls")
@@ -67,9 +68,17 @@ class LlmWriter:
 
     def __init__(
         self, cfg: Config, store: Store | None, *, slot_key: str = "", run_id: int | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = time.sleep, deadline: float | None = None,
+        should_stop: Callable[[], bool] | None = None, on_item: OnItem | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
+        """``deadline``: a ``time.monotonic()`` value after which no call is waited for (the
+        items not written by then are failed); ``should_stop`` is polled while waiting (true:
+        :class:`~aidigest.errors.Interrupted`); ``on_item`` hears of every finished item and
+        ``on_wait`` gets a line while nothing finishes."""
         self.chain = ProviderChain(cfg.llm.providers, sleep)
+        self.deadline, self.should_stop = deadline, should_stop
+        self.on_item, self.on_wait = on_item, on_wait
         self.store, self.slot_key, self.run_id = store, slot_key, run_id
         self.name = f"llm:{self.chain.primary.model}"
         self.defaults = list(cfg.digest.default_categories)
@@ -97,24 +106,51 @@ class LlmWriter:
 
     def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem | None]:
         """One valid item (or None: failed) per story, in order; cached answers first, the
-        rest in parallel."""
+        rest in parallel until the deadline (items still unwritten then are failed)."""
         self._announce(report)
         results: list[ItemResult | None] = [self._from_cache(s) for s in stories]
         pending = [i for i, r in enumerate(results) if r is None]
-        workers = max(1, min(len(pending), self.chain.primary.provider.max_concurrency))
-        if pending:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llm-writer") as pool:
-                futures = {pool.submit(self._write_safely, stories[i]): i for i in pending}
-                for future in as_completed(futures):
-                    result = results[futures[future]] = future.result()
-                    # stored at once: a run killed later still keeps the items already paid for
-                    self._persist(stories[futures[future]].id, result, report)
-        items = []
+        total, started = len(stories), time.monotonic()
+        for n, i in enumerate((i for i, r in enumerate(results) if r is not None), 1):
+            self._progress(n, total, results[i], 0.0)
+        count = total - len(pending)
+        tasks = [lambda story=stories[i]: self._write_safely(story) for i in pending]
+        workers = self.chain.primary.provider.max_concurrency
+        for k, result in run_tasks(tasks, workers, deadline=self.deadline,
+                                   should_stop=self.should_stop, on_wait=self._waiting):
+            results[pending[k]] = result
+            # stored at once: a run killed later still keeps the items already paid for
+            self._persist(stories[pending[k]].id, result, report)
+            count += 1
+            self._progress(count, total, result, time.monotonic() - started)
+        items: list[DigestItem | None] = []
         for story, maybe in zip(stories, results, strict=True):
-            result = maybe or self._write_safely(story)
+            result = maybe or self._late(story, count := count + 1, total, started)
             self._account(result, report)
             items.append(result.item)
         return items
+
+    def _late(self, story: Story, n: int, total: int, started: float) -> ItemResult:
+        """The failed result of a story still unwritten when the deadline passed."""
+        reason = "the write stage's deadline ([llm] run_deadline_seconds) passed first"
+        result = ItemResult(None, ItemReport(story.id, self.name, "failed", fallback_reason=reason),
+                            counts={"fallbacks": 1})
+        result.attempts.notes.append(f"not written: {reason}")
+        self._progress(n, total, result, time.monotonic() - started)
+        return result
+
+    def _progress(self, n: int, total: int, result: ItemResult | None, seconds: float) -> None:
+        if self.on_item is None or result is None:
+            return
+        entry = result.report
+        title = result.item.title if result.item else ""
+        self.on_item(ItemProgress(n, total, entry.story_id, entry.outcome, entry.provider,
+                                  round(seconds, 1), title))
+
+    def _waiting(self, seconds: float, pending: int) -> None:
+        if self.on_wait is not None:
+            self.on_wait(f"write: waiting for {pending} item(s) from "
+                         f"{self.chain.primary.name}, {seconds:.0f} s so far")
 
     def categories(self, items: Sequence[DigestItem], previous: Sequence[str],
                    report: RunReport) -> list[str]:
@@ -228,10 +264,13 @@ class LlmWriter:
     # -- editor / categories: one call each --------------------------------------------
     def _single_call(self, purpose: str, messages: list[Message], version: str, key: str,
                      report: RunReport, parse: Callable[[str], T]) -> T | None:
-        """Cached answer or one call (no repair); None if it fails."""
+        """Cached answer or one call (no repair); None if it fails or the deadline passed."""
         cached = self._cached_single(key, report, parse)
         if cached is not None:
             return cached
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            report.note(f"{purpose}: skipped, the write stage's deadline passed")
+            return None
         attempts = Attempts()
         value: T | None = None
         try:

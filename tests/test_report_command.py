@@ -1,0 +1,36 @@
+"""``aidigest report``: the run report of a slot (or the latest run), as tables or JSON; a
+slot with no run is a clear error. (Items written by an LLM, with provider, attempts, tokens
+and a fallback reason, are checked in test_failure_policy.py.)"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from aidigest.cli import main
+
+SLOT = "2025-12-07T08"
+
+
+def test_report_of_an_offline_run_and_of_a_slot_never_run(project: Path, runner: CliRunner) -> None:
+    (project / "sample_posts.jsonl").open("a", encoding="utf-8").write("{garbage\n")
+    assert runner.invoke(main, ["run", "--slot", SLOT, "--offline"]).exit_code == 0
+
+    data = json.loads(runner.invoke(main, ["report", "--slot", SLOT, "--json"]).stdout)
+    assert data["slot"] == SLOT and data["outcome"] == "published"
+    (source,) = data["sources"]
+    assert source["name"] == "sample" and source["new"] > 0 and source["skipped"] == 1
+    assert any("line" in w for w in source["warnings"])
+    assert 8 <= len(data["items"]) <= 12
+    assert {(i["writer"], i["provider"], i["attempts"]) for i in data["items"]} == {
+        ("offline", None, 0)}
+
+    table = runner.invoke(main, ["report"])
+    assert table.exit_code == 0 and "sources" in table.stdout and "items" in table.stdout
+    assert f"slot {SLOT}" in table.stdout
+
+    missing = runner.invoke(main, ["report", "--slot", "2024-01-01T08"])
+    assert missing.exit_code == 1 and "no run recorded for slot 2024-01-01T08" in missing.output
+    assert "Traceback" not in missing.output
