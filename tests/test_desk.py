@@ -251,6 +251,7 @@ def test_held_slot_is_fixed_and_approved_at_the_desk(
     with running(cfg) as url, httpx.Client(base_url=url, timeout=120) as client:
         page = client.get(f"/slots/{SLOT}")
         assert ">held<" in page.text and str(held["reason"])[:40] in page.text
+        assert "why not the LLM: " in page.text and "503" in page.text  # each item's failure
         token = _token(client)
         answer = client.post(f"/slots/{SLOT}/items/1/edit", data={
             "csrf": token, "title": "人工修好的标题", "summary": GOOD_SUMMARY, "terms": ""})

@@ -38,6 +38,15 @@ def _post_view(post: Post) -> dict[str, Any]:
             "likes": post.metrics.likes, "reposts": post.metrics.reposts}
 
 
+def _item_reports(store: Store, slot_key: str) -> dict[str, dict[str, Any]]:
+    """How each story of the slot's last writing run was written (outcome, provider, attempts,
+    fallback reason, tokens), by story id; runs that wrote nothing (publish) are skipped."""
+    for run in store.recent_runs(200):
+        if run["slot"] == slot_key and run["report"].get("items"):
+            return {i["story_id"]: i for i in run["report"]["items"]}
+    return {}
+
+
 def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
     """One slot: the digest (items with their stories and posts), its markdown, the
     candidates not chosen with why, and the runs of the slot."""
@@ -50,6 +59,7 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
     posts = {p.id: p for p in store.get_posts(sorted(wanted))}
     by_id = {s["story_id"]: s for s in stories}
     chosen = {i.story_id for i in draft.digest.items}
+    written = _item_reports(store, key)
     items = []
     for n, (item, ids) in enumerate(zip(draft.digest.items, draft.post_ids, strict=True), 1):
         story = by_id.get(item.story_id)
@@ -58,6 +68,7 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
             "posts": [_post_view(posts[i]) for i in ids if i in posts],
             "score": story["score"] if story else None, "rank": story["rank"] if story else None,
             "reasons": story["reasons"] if story else [],
+            "written": written.get(item.story_id),
         })
     candidates = []
     for s in stories:
