@@ -313,44 +313,11 @@ def serve(config_path: str | None, host: str | None, port: int | None) -> None:
     run_desk(cfg, host, port)
 
 
-@main.command()
-@config_option
-@click.option("--slot", required=True, help="Slot end of the draft, e.g. 2025-12-07T08.")
-@click.option("--no-build", is_flag=True, help="Do not build the site after publishing.")
-@friendly
-def publish(config_path: str | None, slot: str, no_build: bool) -> None:
-    """Publish (approve) a draft or held digest, as a run would publish it."""
-    from aidigest.commands import print_report
-    from aidigest.desk.actions import approve
-
-    with opened(config_path) as (cfg, store):
-        report = approve(cfg, store, slot, lambda m: err.print(m, markup=False),
-                         build=False if no_build else None)
-    print_report(report)
-    if report.published_path:
-        out.print(f"digest: {report.published_path}")
-    if report.outcome == "failed":
-        sys.exit(1)
-
-
-@main.command()
-@config_option
-@click.option("--slot", required=True, help="Slot end of the draft, e.g. 2025-12-07T08.")
-@click.option("--reason", default="", help="Why it is rejected (shown on the desk).")
-@friendly
-def reject(config_path: str | None, slot: str, reason: str) -> None:
-    """Reject a draft or held digest (its Hugo draft file is removed)."""
-    from aidigest.desk.actions import reject as reject_slot
-
-    with opened(config_path) as (cfg, store):
-        draft = reject_slot(cfg, store, slot, reason)
-    out.print(f"{draft.digest.slot.key}: rejected ({draft.reason})")
-
-
 def _register_desk_commands() -> None:
-    from aidigest.desk.commands import item_group
+    from aidigest.desk.commands import item_group, publish, reject
 
-    main.add_command(item_group)
+    for command in (publish, reject, item_group):
+        main.add_command(command)
 
 
 _register_desk_commands()

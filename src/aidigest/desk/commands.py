@@ -1,6 +1,7 @@
-"""``aidigest item …``: the desk's item actions from the terminal (edit, drop, move, swap,
-regenerate), thin click commands over :mod:`aidigest.desk.actions`. Each prints the slot's
-items afterwards. Does NOT publish (``aidigest publish --slot S`` does).
+"""The desk's actions from the terminal, thin click commands over :mod:`aidigest.desk.actions`:
+``aidigest publish --slot S`` (approve), ``aidigest reject --slot S`` and ``aidigest item …``
+(edit, drop, move, swap, regenerate; each prints the slot's items afterwards).
+Registered on the main command group by :mod:`aidigest.cli`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,52 @@ _config = click.option("--config", "config_path", type=click.Path(dir_okay=False
                        help="Config file (default: ./aidigest.toml or $AIDIGEST_CONFIG).")
 
 
+def _fail(exc: AidigestError) -> None:
+    err.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
+    sys.exit(1)
+
+
+@click.command()
+@_config
+@_slot
+@click.option("--no-build", is_flag=True, help="Do not build the site after publishing.")
+def publish(config_path: str | None, slot: str, no_build: bool) -> None:
+    """Publish (approve) a draft or held digest, as a run would publish it."""
+    try:
+        cfg = load_config(config_path)
+        with open_store(cfg.store_path) as store:
+            report = actions.approve(cfg, store, slot, lambda m: err.print(m, markup=False),
+                                     build=False if no_build else None)
+            row = store.get_digest(report.slot) or {}
+    except AidigestError as exc:
+        _fail(exc)
+        return
+    for note in report.notes:
+        err.print(f"note: {note}", markup=False)
+    for problem in report.errors:
+        err.print(f"error: {problem}", markup=False)
+    out.print(f"{report.slot}: {report.outcome}; {len(row.get('items', []))} items"
+              + (f"\ndigest: {report.published_path}" if report.published_path else ""), markup=False)
+    if report.outcome == "failed":
+        sys.exit(1)
+
+
+@click.command()
+@_config
+@_slot
+@click.option("--reason", default="", help="Why it is rejected (shown on the desk).")
+def reject(config_path: str | None, slot: str, reason: str) -> None:
+    """Reject a draft or held digest (its Hugo draft file is removed)."""
+    try:
+        cfg = load_config(config_path)
+        with open_store(cfg.store_path) as store:
+            draft = actions.reject(cfg, store, slot, reason)
+    except AidigestError as exc:
+        _fail(exc)
+        return
+    out.print(f"{draft.digest.slot.key}: rejected ({draft.reason})", markup=False)
+
+
 def _do(config_path: str | None, work: Callable[[Any, Any], actions.Draft]) -> None:
     """Run one action; an AidigestError is printed as one message and exits 1."""
     parent = click.get_current_context().parent
@@ -32,8 +79,8 @@ def _do(config_path: str | None, work: Callable[[Any, Any], actions.Draft]) -> N
         with open_store(cfg.store_path) as store:
             draft = work(cfg, store)
     except AidigestError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
-        sys.exit(1)
+        _fail(exc)
+        return
     out.print(f"{draft.digest.slot.key}: {draft.state}" + (f" ({draft.reason})" if draft.reason else ""),
               markup=False)
     for n, item in enumerate(draft.digest.items, 1):
