@@ -171,6 +171,9 @@ def test_publish_command_approves_the_draft(drafted: Path, runner: CliRunner) ->
         actions.drop_item(cfg, store, SLOT, 1)
         assert store.get_digest(SLOT)["state"] == "draft"  # type: ignore[index]
     assert Path(str(row["path"])).read_text(encoding="utf-8") == text
+    refused = runner.invoke(main, ["reject", "--slot", SLOT])
+    assert refused.exit_code == 1 and "publish it again" in refused.output
+    assert Path(str(row["path"])).read_text(encoding="utf-8") == text
     result = runner.invoke(main, ["publish", "--slot", SLOT, "--no-build"])
     assert result.exit_code == 0, result.output
     assert Path(str(row["path"])).read_text(encoding="utf-8") != text

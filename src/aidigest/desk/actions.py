@@ -271,9 +271,13 @@ def reject(cfg: Config, store: Store, slot_key: str, reason: str) -> Draft:
     if draft.state not in ("draft", "held"):
         raise DeskError(f"slot {draft.digest.slot.key} is {draft.state}; only a draft or held "
                         "digest can be rejected")
+    live = draft.path is not None and Path(draft.path).exists() and not _is_hugo_draft(Path(draft.path))
+    if live:  # an edited published slot: its page is on the site
+        raise DeskError(f"slot {draft.digest.slot.key} is live at {draft.path} (edited after "
+                        "publication); publish it again instead of rejecting it")
     reason = " ".join(reason.split()) or "rejected at the desk"
-    if draft.path and _is_hugo_draft(Path(draft.path)):  # never the live page of an edited post
-        Path(draft.path).unlink()
+    if draft.path:
+        Path(draft.path).unlink(missing_ok=True)
     store.save_digest(draft.digest, draft.post_ids, None, state="rejected", reason=reason)
     return replace(draft, state="rejected", reason=reason, path=None)
 
