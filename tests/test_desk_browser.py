@@ -66,6 +66,7 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriv
 
 def _shot(driver: WebDriver, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.execute_script("window.scrollTo(0, 0)")
     height = driver.execute_script("return document.body.scrollHeight")
     driver.set_window_size(1200, min(max(int(height) + 120, 900), 2400))
     assert driver.save_screenshot(str(SHOTS / name))
@@ -170,5 +171,9 @@ def test_hostile_post_runs_no_script(tmp_path: Path, browser: WebDriver) -> None
         assert "<script>window.__pwned=1</script>" in body  # shown as text
         assert not [a for a in browser.find_elements(By.TAG_NAME, "a")
                     if (a.get_attribute("href") or "").lower().startswith("javascript")]
+        # a post's bidi overrides (U+202E) stay inside it and cannot reorder the page around it
+        assert browser.execute_script(
+            "return getComputedStyle(document.querySelector('.post-text')).unicodeBidi") == "isolate"
+        assert browser.find_elements(By.CSS_SELECTOR, ".posts bdi")
         _shot(browser, "hostile.png")
 
