@@ -84,7 +84,7 @@ def one_digest(posts: list[Post]) -> dict[str, float]:
                 chosen = select_stories(stories, 8, 12, 3)
                 candidates = [s for s in stories if not s.filtered][: cfg.llm.editor_candidates]
                 chosen = writer.edit(candidates, 8, 12, report) or chosen
-                items = writer.write_items(chosen, report)
+                items = [i for i in writer.write_items(chosen, report) if i is not None]
                 writer.categories(items, ["AI进展", "大模型"], report)
                 figures[f"{label}_calls"] = float(report.llm["calls"])
                 figures[f"{label}_prompt_tokens"] = float(report.llm["prompt_tokens"])

@@ -32,16 +32,18 @@ def test_design_example_round_trips() -> None:
 
 def test_bad_lines_are_named_and_the_rest_is_read() -> None:
     minimal = {"id": "2", "url": "https://x.com/a/status/2", "author": {"handle": "@a"},
-               "created_at": "2025-12-07T02:15:00+08:00", "text": "t\x00ext\ud800"}
+               "created_at": "2025-12-07T02:15:00+08:00", "text": "t\x00ext"}
     lines = [
         json.dumps(GOOD), "{not json", "", json.dumps({"id": "1"}), json.dumps([1]),
         json.dumps({**GOOD, "created_at": "yesterday"}), json.dumps(minimal),
+        json.dumps({**minimal, "id": "3", "text": "x\ud800"}),
     ]
     items = list(read_lines(lines, "imp", "posts.jsonl"))
     errors = [i for i in items if isinstance(i, InputError)]
     posts = [i for i in items if isinstance(i, Post)]
     assert [p.id for p in posts] == ["1997387913022038248", "2"]
-    assert len(errors) == 4
+    assert len(errors) == 5
+    assert "line 8: holds a lone surrogate" in str(errors[4])  # invalid Unicode: named, skipped
     assert "posts.jsonl line 2" in str(errors[0]) and "not valid JSON" in str(errors[0])
     assert "line 4" in str(errors[1]) and "url" in str(errors[1]) and "author.handle" in str(errors[1])
     assert "created_at" in str(errors[3])
