@@ -303,5 +303,30 @@ def report(config_path: str | None, slot: str | None, as_json: bool) -> None:
         out.print(part, markup=False) if isinstance(part, str) else out.print(part)
 
 
+@main.command()
+@config_option
+@click.option("--host", default=None, help="Address to bind (default: [serve] host, 127.0.0.1); "
+              "a non-loopback host needs [serve] password_env.")
+@click.option("--port", type=int, default=None, help="Port (default: [serve] port, 8400).")
+@friendly
+def serve(config_path: str | None, host: str | None, port: int | None) -> None:
+    """The editor's desk: review, edit and approve digests in a browser."""
+    from aidigest.desk.server import serve as run_desk
+
+    cfg = load_config(config_path)
+    host, port = host or cfg.serve.host, cfg.serve.port if port is None else port
+    err.print(f"desk: http://{host}:{port}/ (Ctrl-C stops)", markup=False)
+    run_desk(cfg, host, port)
+
+
+def _register_desk_commands() -> None:
+    from aidigest.desk.commands import item_group, publish, reject
+
+    for command in (publish, reject, item_group):
+        main.add_command(command)
+
+
+_register_desk_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -154,6 +154,7 @@ class PublishSection(_Strict):
     branch: str | None = None
     commit_message: str = "digest {slot_key}: {title}"
     git_timeout: Seconds = 60.0
+    mode: Literal["auto", "review"] = "auto"  # review: every run ends as a draft for the desk
 
 
 class ScheduleSection(_Strict):
@@ -191,6 +192,16 @@ class EmailNotify(_Strict):
     timeout: Seconds = 20.0
 
 
+class ServeSection(_Strict):
+    """``[serve]``: the editor's desk (``aidigest serve``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8400, ge=0, le=65535)
+    url: str | None = None  # the desk's address, for review-mode notifications
+    password_env: str | None = None  # required to bind a non-loopback host
+    username: str = "editor"
+
+
 class NotifySection(_Strict):
     site_url: str | None = None
     webhook: WebhookNotify | None = None
@@ -206,6 +217,7 @@ class Config(_Strict):
     publish: PublishSection = PublishSection()
     schedule: ScheduleSection = ScheduleSection()
     notify: NotifySection = NotifySection()
+    serve: ServeSection = ServeSection()
     base_dir: Path = Path(".")
 
     @field_validator("sources")

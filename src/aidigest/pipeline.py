@@ -170,10 +170,19 @@ def _run_stages(
                          stories=stories)
     if done.held:
         result = hold_digest(cfg, store, digest, post_ids, done.held, report, say)
+    elif cfg.publish.mode == "review":  # every run ends as a draft for the desk
+        result = hold_digest(cfg, store, digest, post_ids, review_reason(cfg, slot), report, say,
+                             state="draft")
     else:
         result = publish_digest(cfg, store, digest, post_ids, report, say, build=options.build)
     result.stories = stories
     return result
+
+
+def review_reason(cfg: Config, slot: Slot) -> str:
+    """Why a review-mode run stops at a draft, with the desk's address when configured."""
+    where = f"{cfg.serve.url.rstrip('/')}/slots/{slot.key}" if cfg.serve.url else "aidigest serve"
+    return f"review mode: approve it at {where} or with 'aidigest publish --slot {slot.key}'"
 
 
 def render(cfg: Config, digest: Digest, *, draft: bool = False) -> str:

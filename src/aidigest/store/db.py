@@ -416,6 +416,13 @@ class Store:
         row = self.conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
         return None if row is None else {**dict(row), "report": json.loads(row["report"])}
 
+    def slot_stories(self, slot_key: str) -> list[dict[str, Any]]:
+        """The stored stories of a slot (as its last run saw them), best first: story_id, rank,
+        post_ids, representative, score, reasons, filtered. Does NOT load the posts."""
+        rows = self.conn.execute("SELECT * FROM stories WHERE slot = ? ORDER BY rank", (slot_key,))
+        return [{**dict(r), "post_ids": json.loads(r["post_ids"]), "reasons": json.loads(r["reasons"])}
+                for r in rows]
+
 
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on error), errors as StoreError."""

@@ -1,0 +1,318 @@
+"""The desk's state changes, as library functions (the web app and the CLI both call them).
+
+A digest is loaded from the store (:func:`load`), changed in memory, and saved back with the
+same state (:func:`save`): a draft or held digest stays one, its Hugo draft file rewritten;
+a published digest that is edited becomes a draft again (the live page is untouched) until it
+is re-published. :func:`approve` publishes through :func:`aidigest.pipeline.publish_digest`,
+exactly as a run would (write, build, git commit/push, notify), and records a ``publish`` run.
+
+Edits are validated like LLM output (:func:`check_item`). Does NOT render HTML or know about
+HTTP; every refusal is a :class:`DeskError` whose message says what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aidigest.config import Config
+from aidigest.errors import AidigestError
+from aidigest.models import Digest, DigestItem, Post, RunReport, Story
+from aidigest.slots import parse_slot
+from aidigest.store import Store
+from aidigest.timeutil import iso_utc, now_utc
+from aidigest.writer.schema import AnswerError, parse_item
+
+Say = Callable[[str], None]
+EDITABLE = ("draft", "held", "published")
+
+
+class DeskError(AidigestError):
+    """A desk action was refused (unknown slot or item, invalid edit, wrong state)."""
+
+
+@dataclass
+class Draft:
+    """A stored digest opened for editing: the digest, its items' post ids and its state."""
+
+    digest: Digest
+    post_ids: list[list[str]]
+    state: str
+    reason: str | None
+    path: str | None
+
+
+def load(cfg: Config, store: Store, slot_key: str) -> Draft:
+    """The stored digest of ``slot_key``; DeskError if there is none."""
+    slot = parse_slot(slot_key, cfg.digest.timezone, cfg.digest.slot_hours)
+    row = store.get_digest(slot.key)
+    if row is None:
+        raise DeskError(f"slot {slot.key} has no digest; run 'aidigest digest --slot {slot.key}' first")
+    posts = {p.id: p for p in store.get_posts([i["post_id"] for i in row["items"]])}
+    items = tuple(_item(i, posts.get(i["post_id"])) for i in row["items"])
+    digest = Digest(slot, datetime.fromisoformat(row["made_at"]), tuple(row["categories"]), items,
+                    cfg.digest.series)
+    return Draft(digest, [list(i["post_ids"]) for i in row["items"]], row.get("state") or "published",
+                 row.get("reason"), row.get("path"))
+
+
+def _item(row: dict[str, Any], post: Post | None) -> DigestItem:
+    return DigestItem(
+        title=row["title"], summary=row["summary"], url=row["url"],
+        author_name=post.author.display_name if post else "", story_id=row["story_id"],
+        post_id=row["post_id"], key_terms=tuple(row["key_terms"]), writer=row["writer"],
+        provider=row.get("provider"),
+    )
+
+
+def save(cfg: Config, store: Store, draft: Draft, reason: str | None = None) -> Draft:
+    """Store an edited digest: drafts and held digests keep their state (their Hugo draft file
+    is rewritten); an edited published digest becomes a draft until it is re-published."""
+    from aidigest.pipeline import render
+    from aidigest.publish import post_path, write_atomic
+
+    if not draft.digest.items:
+        raise DeskError("a digest needs at least one item; reject the slot instead")
+    state = "draft" if draft.state == "published" else draft.state
+    if draft.state == "published":
+        reason = reason or "edited after publication; publish again to update the site"
+    markdown = render(cfg, draft.digest, draft=True)
+    path = draft.path
+    if draft.state != "published":  # the live page of a published slot stays until re-published
+        target = post_path(cfg.site_path, draft.digest.slot, cfg.publish.filename)
+        write_atomic(target, markdown)
+        path = str(target)
+    new = replace(draft, state=state, reason=reason or draft.reason, path=path)
+    store.save_digest(new.digest, new.post_ids, path, state=state, reason=new.reason,
+                      markdown=markdown)
+    return new
+
+
+def _editable(cfg: Config, store: Store, slot_key: str) -> Draft:
+    draft = load(cfg, store, slot_key)
+    if draft.state not in EDITABLE:
+        raise DeskError(f"slot {draft.digest.slot.key} is {draft.state}; only a draft, held or "
+                        "published digest can be changed")
+    return draft
+
+
+def _position(draft: Draft, position: int) -> int:
+    if not 1 <= position <= len(draft.digest.items):
+        raise DeskError(f"item {position} does not exist (1–{len(draft.digest.items)})")
+    return position - 1
+
+
+def _with_items(draft: Draft, items: Sequence[DigestItem], post_ids: Sequence[list[str]]) -> Draft:
+    return replace(draft, digest=replace(draft.digest, items=tuple(items)), post_ids=list(post_ids))
+
+
+# -- validation (the seam for writer/gate.py's checks) -------------------------------------
+def bold_terms_in(summary: str, terms: Sequence[str]) -> str:
+    """``summary`` with the first plain occurrence of each term marked ``**term**``."""
+    for term in (t.strip() for t in terms):
+        if term and f"**{term}**" not in summary and term in summary:
+            summary = re.sub(re.escape(term), lambda m: f"**{m.group(0)}**", summary, count=1)
+    return summary
+
+
+def check_item(
+    title: str, summary: str, terms: Sequence[str], author_name: str
+) -> tuple[str, str, tuple[str, ...]]:
+    """An edit validated as an LLM answer is (no link or HTML, lengths, 1–5 bold terms,
+    Chinese). Returns the cleaned title, summary and key terms; DeskError says what is wrong.
+
+    Today this is :func:`aidigest.writer.schema.parse_item`; the writer's quality gate
+    (writer/gate.py) plugs in here when it lands.
+    """
+    summary = bold_terms_in(" ".join(summary.split()), terms)
+    answer = json.dumps({"title": title, "summary": summary, "key_terms": list(terms)},
+                        ensure_ascii=False)
+    try:
+        checked = parse_item(answer, author_name)
+    except AnswerError as exc:
+        raise DeskError(f"edit refused: {exc}") from None
+    bolds = [m.group(1) for m in re.finditer(r"\*\*([^*]+)\*\*", checked.summary)]
+    return checked.title, checked.summary, tuple(dict.fromkeys(bolds))
+
+
+# -- item actions ------------------------------------------------------------------------------
+def edit_item(cfg: Config, store: Store, slot_key: str, position: int, title: str, summary: str,
+              terms: Sequence[str]) -> Draft:
+    """Replace item ``position``'s title, summary and bold terms (validated)."""
+    draft = _editable(cfg, store, slot_key)
+    index = _position(draft, position)
+    old = draft.digest.items[index]
+    title, summary, keys = check_item(title, summary, terms, old.author_name)
+    items = list(draft.digest.items)
+    items[index] = replace(old, title=title, summary=summary, key_terms=keys, writer="editor",
+                           provider=None)
+    return save(cfg, store, _with_items(draft, items, draft.post_ids))
+
+
+def drop_item(cfg: Config, store: Store, slot_key: str, position: int) -> Draft:
+    """Remove item ``position`` (the last item cannot be dropped: reject the slot instead)."""
+    draft = _editable(cfg, store, slot_key)
+    index = _position(draft, position)
+    items, ids = list(draft.digest.items), list(draft.post_ids)
+    del items[index], ids[index]
+    return save(cfg, store, _with_items(draft, items, ids))
+
+
+def move_item(cfg: Config, store: Store, slot_key: str, position: int, to: int) -> Draft:
+    """Move item ``position`` to position ``to`` (both 1-based; ``to`` is clamped)."""
+    draft = _editable(cfg, store, slot_key)
+    index = _position(draft, position)
+    items, ids = list(draft.digest.items), list(draft.post_ids)
+    target = min(max(to, 1), len(items)) - 1
+    items.insert(target, items.pop(index))
+    ids.insert(target, ids.pop(index))
+    return save(cfg, store, _with_items(draft, items, ids))
+
+
+def slot_story(store: Store, slot_key: str, story_id: str) -> Story:
+    """A stored story of the slot (from the ``stories`` table) with its posts."""
+    row = next((r for r in store.slot_stories(slot_key) if r["story_id"] == story_id), None)
+    if row is None:
+        raise DeskError(f"story {story_id} is not among the stories of slot {slot_key}")
+    return _story(store, story_id, row["post_ids"], row["representative"], float(row["score"]),
+                  tuple(row["reasons"]), row["filtered"])
+
+
+def _story(store: Store, story_id: str, post_ids: Sequence[str], rep_id: str, score: float = 0.0,
+           reasons: tuple[str, ...] = (), filtered: str | None = None) -> Story:
+    found = {p.id: p for p in store.get_posts(list(post_ids))}
+    posts = tuple(found[i] for i in post_ids if i in found)
+    if not posts:
+        raise DeskError(f"the posts of story {story_id} are no longer in the store")
+    rep = found.get(rep_id, posts[0])
+    return Story(story_id, posts, rep, score, {}, reasons, filtered)
+
+
+def item_story(store: Store, draft: Draft, position: int) -> Story:
+    """The story behind item ``position``: the stored one, else rebuilt from its post ids."""
+    index = _position(draft, position)
+    item = draft.digest.items[index]
+    try:
+        return slot_story(store, draft.digest.slot.key, item.story_id)
+    except DeskError:
+        return _story(store, item.story_id, draft.post_ids[index], item.post_id)
+
+
+def swap_in(cfg: Config, store: Store, slot_key: str, story_id: str, position: int | None) -> Draft:
+    """Write candidate ``story_id`` with the configured writer (the offline writer if the LLM
+    gives no usable answer: edit or regenerate it then) and put it at ``position`` (replacing
+    that item), or append it when ``position`` is None."""
+    from aidigest.writer.factory import make_writer
+    from aidigest.writer.offline import OfflineWriter
+
+    draft = _editable(cfg, store, slot_key)
+    story = slot_story(store, draft.digest.slot.key, story_id)
+    if story.filtered:
+        raise DeskError(f"story {story_id} was filtered ({story.filtered}); pick another")
+    if any(i.story_id == story_id for i in draft.digest.items):
+        raise DeskError(f"story {story_id} is already in the digest")
+    report = RunReport(draft.digest.slot.key, iso_utc(now_utc()))
+    writer = make_writer(cfg, store, slot_key=draft.digest.slot.key, report=report)
+    item = writer.write_items([story], report)[0] or OfflineWriter().write_one(story)
+    items, ids = list(draft.digest.items), list(draft.post_ids)
+    if position is None:
+        items.append(item)
+        ids.append(story.post_ids)
+    else:
+        index = _position(draft, position)
+        items[index], ids[index] = item, story.post_ids
+    return save(cfg, store, _with_items(draft, items, ids))
+
+
+class _FreshAnswers:
+    """The store as the LLM writer sees it for a regeneration: cache reads miss (so the model
+    is asked afresh); calls, spend and the new answer are still recorded."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def cache_get(self, key: str) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def regenerate(cfg: Config, store: Store, slot_key: str, position: int) -> tuple[Draft, RunReport]:
+    """Ask the LLM afresh for item ``position``. DeskError (item unchanged) when no provider
+    is configured or the model gives no usable answer."""
+    from aidigest.writer.llm import LlmWriter
+
+    if not cfg.llm.providers:
+        raise DeskError("no LLM provider is configured; add [[llm.providers]] to aidigest.toml")
+    draft = _editable(cfg, store, slot_key)
+    story = item_story(store, draft, position)
+    report = RunReport(draft.digest.slot.key, iso_utc(now_utc()))
+    fresh: Any = _FreshAnswers(store)
+    writer = LlmWriter(cfg, fresh, slot_key=draft.digest.slot.key)
+    item = writer.write_items([story], report)[0]
+    if item is None:
+        notes = "; ".join(n for r in report.items for n in r.notes) or "no usable answer"
+        raise DeskError(f"the LLM could not rewrite item {position} ({notes}); it is unchanged")
+    items = list(draft.digest.items)
+    items[position - 1] = item
+    return save(cfg, store, _with_items(draft, items, draft.post_ids)), report
+
+
+# -- slot actions ------------------------------------------------------------------------------
+def reject(cfg: Config, store: Store, slot_key: str, reason: str) -> Draft:
+    """Reject a draft or held digest: state ``rejected``, its Hugo draft file removed."""
+    draft = load(cfg, store, slot_key)
+    if draft.state not in ("draft", "held"):
+        raise DeskError(f"slot {draft.digest.slot.key} is {draft.state}; only a draft or held "
+                        "digest can be rejected")
+    live = draft.path is not None and Path(draft.path).exists() and not _is_hugo_draft(Path(draft.path))
+    if live:  # an edited published slot: its page is on the site
+        raise DeskError(f"slot {draft.digest.slot.key} is live at {draft.path} (edited after "
+                        "publication); publish it again instead of rejecting it")
+    reason = " ".join(reason.split()) or "rejected at the desk"
+    if draft.path:
+        Path(draft.path).unlink(missing_ok=True)
+    store.save_digest(draft.digest, draft.post_ids, None, state="rejected", reason=reason)
+    return replace(draft, state="rejected", reason=reason, path=None)
+
+
+def _is_hugo_draft(path: Path) -> bool:
+    try:
+        head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    except OSError:
+        return False
+    return head.startswith("---\n") and "\ndraft: true" in head
+
+
+def approve(cfg: Config, store: Store, slot_key: str, say: Say | None = None,
+            build: bool | None = None) -> RunReport:
+    """Publish the slot's digest as a run would (write, build, git, notify), recorded as a
+    ``publish`` run. A published slot is published again (a new git commit when it changed).
+    Holds the run lock: AlreadyRunningError while a run or the scheduler is publishing."""
+    from aidigest.pipeline import publish_digest
+    from aidigest.scheduler import run_lock
+
+    draft = load(cfg, store, slot_key)
+    if draft.state == "rejected":
+        raise DeskError(f"slot {draft.digest.slot.key} was rejected; run 'aidigest digest --slot "
+                        f"{draft.digest.slot.key} --force' to write it again")
+    with run_lock(cfg):  # never beside a run: both write the site and commit
+        started = now_utc()
+        report = RunReport(draft.digest.slot.key, iso_utc(started))
+        run_id = store.start_run(draft.digest.slot.key, "publish", started)
+        try:
+            publish_digest(cfg, store, draft.digest, draft.post_ids, report,
+                           say or (lambda _m: None), build=build)
+        except AidigestError as exc:
+            report.outcome = "failed"
+            report.error(str(exc))
+        finally:
+            report.finished_at = iso_utc(now_utc())
+            store.finish_run(run_id, report)
+    return report
