@@ -166,7 +166,9 @@ def _run_stages(
         retry_push(cfg, report, say)
         return RunResult(report, stories=stories)
     say(f"write: {len(chosen)} items with the {writer.name} writer")
-    items = writer.write_items(chosen, report)
+    written = writer.write_items(chosen, report)  # None: the quality gate rejected that item
+    chosen = [story for story, item in zip(chosen, written, strict=True) if item is not None]
+    items = [item for item in written if item is not None]
     categories = writer.categories(items, store.recent_categories(), report)
     made_at = (options.now or now_utc()).astimezone(zone(cfg.digest.timezone)).replace(microsecond=0)
     digest = Digest(slot, made_at, tuple(categories), tuple(items), cfg.digest.series)

@@ -3,7 +3,8 @@ the digest's categories.
 
 Two implementations: the offline extractive writer (:mod:`aidigest.writer.offline`, the
 default and the fallback) and the LLM writer (:mod:`aidigest.writer.llm`). A writer does NOT
-render or publish, and never returns a malformed item: on failure it falls back to offline.
+render or publish, and never returns an item that fails the quality gate (it returns ``None``
+in its place and says why in the run report).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ class Writer(Protocol):
         """Pick and order the final stories (an editor pass); may return ``candidates[:max]``."""
         ...
 
-    def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem]:
-        """One valid item per story, in order; per-item outcomes go to ``report.items``."""
+    def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem | None]:
+        """One item per story, in order, each past the quality gate (:mod:`aidigest.writer.gate`);
+        ``None`` for a story whose item failed it. Per-item outcomes go to ``report.items``."""
         ...
 
     def categories(

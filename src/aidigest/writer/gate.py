@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from aidigest.models import DigestItem, Story
 from aidigest.writer import text as tx
 from aidigest.writer.faithful import violations
-from aidigest.writer.schema import BOLD, LINKISH, MARKDOWN, visible_length
+from aidigest.writer.schema import BOLD, LINKISH, visible_length
 
 TITLE_MAX = 40
 SUMMARY_MIN, SUMMARY_MAX = 120, 260
@@ -38,8 +38,9 @@ BOLD_MIN, BOLD_MAX = 1, 5
 CJK_SHARE = 0.6
 COPIED_MIN = 16  # a post sentence at least this long, found verbatim, counts as copied
 NEAR_SAME = 0.8  # character-trigram overlap above which two sentences say the same
-CONNECTORS = ".-_/+"
 ELLIPSIS = "…"
+# markdown beyond **bold**; "#1" (a rank) is text, not a heading
+MARKDOWN = re.compile(r"[`<>\[\]|~\\*]|#(?!\d)|(?<!\w)_+|_+(?!\w)")
 # a domain glued to Chinese text (schema.LINKISH needs a word boundary, which 见qwen.ai lacks)
 DOMAIN = re.compile(r"(?i)(?<![a-z0-9-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|ai|dev|co|cn|app)"
                     r"(?![a-z0-9])")
@@ -70,22 +71,6 @@ class Subject:
 Rule = Callable[[Subject], list[str]]
 
 
-def _glued(text: str, index: int, step: int) -> bool:
-    """Whether the character next to ``index`` (looking in direction ``step``) glues a token."""
-    near = index + step
-    if not 0 <= near < len(text):
-        return False
-    char = text[near]
-    if _wordish(char):
-        return True
-    far = near + step
-    return char in CONNECTORS and 0 <= far < len(text) and _wordish(text[far])
-
-
-def _wordish(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
 def title_length(s: Subject) -> list[str]:
     size = len(s.title.strip())
     if 1 <= size <= TITLE_MAX:
@@ -95,11 +80,11 @@ def title_length(s: Subject) -> list[str]:
 
 def title_cut(s: Subject) -> list[str]:
     stem = s.title.strip().rstrip(ELLIPSIS).rstrip()
-    if not stem or not _wordish(stem[-1]):
+    if not stem or not tx.wordish(stem[-1]):
         return []
     for post in s.posts:
         at = post.find(stem)
-        if at >= 0 and at + len(stem) < len(post) and _wordish(post[at + len(stem)]):
+        if at >= 0 and at + len(stem) < len(post) and tx.wordish(post[at + len(stem)]):
             word = re.match(r"[A-Za-z0-9]+", post[at + len(stem):])
             return [f"the headline stops inside a word (…{stem[-12:]}|{word.group(0) if word else ''})"]
     return []
@@ -127,7 +112,7 @@ def bold_token(s: Subject) -> list[str]:
         term = match.group(1)
         if term != term.strip():
             found.append(f"bold term “{term}” starts or ends with a space")
-        elif _glued(s.summary, match.start(), -1) or _glued(s.summary, match.end() - 1, 1):
+        elif not tx.whole_token(s.summary, match.start(), len(match.group(0))):
             context = s.summary[max(0, match.start() - 6): match.end() + 6]
             found.append(f"bold term “{term}” is glued inside a longer word ({context})")
     return found
@@ -177,10 +162,15 @@ def concatenated_posts(s: Subject) -> list[str]:
     return ["the summary runs together sentences copied from different posts; write it from one post"]
 
 
+def has_link(text: str) -> bool:
+    """A URL, address, domain name, bracket or HTML entity/tag anywhere in ``text``."""
+    return bool(LINKISH.search(text) or DOMAIN.search(text))
+
+
 def markup(s: Subject) -> list[str]:
     found = []
     for label, value in (("headline", s.title), ("summary", BOLD.sub(r"\1", s.summary))):
-        if LINKISH.search(value) or DOMAIN.search(value):
+        if has_link(value):
             found.append(f"the {label} contains a link, address, bracket or HTML")
         elif MARKDOWN.search(value):
             found.append(f"the {label} contains markdown other than **bold**")
