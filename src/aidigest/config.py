@@ -103,6 +103,7 @@ class Provider(_Strict):
     max_retries: int = 2
     price_in: float = 0.0
     price_out: float = 0.0
+    json_mode: bool = False  # send response_format={"type": "json_object"} (provider supports it)
 
 
 class LlmSection(_Strict):
