@@ -283,22 +283,18 @@ def status(config_path: str | None, as_json: bool) -> None:
             out.print(table)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
-@main.group()
-def llm() -> None:
-    """The configured LLM providers."""
-
-
-@llm.command("test")
+@main.command()
+@click.argument("action", type=click.Choice(["test"]))
 @config_option
 @friendly
-def llm_test(config_path: str | None) -> None:
-    """Send one tiny request to each provider: latency, model, tokens, JSON mode."""
+def llm(action: str, config_path: str | None) -> None:
+    """`llm test`: one tiny request to each provider (latency, model, tokens, JSON mode)."""
     from aidigest.writer.probe import check, probe_all, results_table
 
     results = probe_all(load_config(config_path))
     out.print(results_table(results))
     check(results)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
