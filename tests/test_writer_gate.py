@@ -141,3 +141,15 @@ def test_check_on_an_item_uses_the_story_posts() -> None:
     failures = check(replace(item, title="阿" * 50), story)
     assert [f.rule for f in failures] == ["title-length"]
     assert "title-length" in gate.describe(failures)
+
+
+def test_the_item_prompts_own_example_obeys_the_gate() -> None:
+    from aidigest.writer import prompt as pr
+    from aidigest.writer.schema import parse_item
+
+    system = pr.load(pr.ITEM).system.template
+    demo = parse_item(system.split("never reuse its content):\n", 1)[1].strip())
+    example = Subject(demo.title, demo.summary, (), (), llm=True)
+    broken = [f for f in check_subject(example) if f.rule != "faithful"]  # fictitious facts
+    assert broken == []
+    assert "subject + action + point" in system and "why it matters" in system
