@@ -84,12 +84,14 @@ def one_digest(posts: list[Post]) -> dict[str, float]:
                 chosen = select_stories(stories, 8, 12, 3)
                 candidates = [s for s in stories if not s.filtered][: cfg.llm.editor_candidates]
                 chosen = writer.edit(candidates, 8, 12, report) or chosen
-                items = [i for i in writer.write_items(chosen, report) if i is not None]
+                written = writer.write_items(chosen, report)
+                items = [i for i in written if i is not None]  # None: rejected by the gate
                 writer.categories(items, ["AI进展", "大模型"], report)
                 figures[f"{label}_calls"] = float(report.llm["calls"])
                 figures[f"{label}_prompt_tokens"] = float(report.llm["prompt_tokens"])
                 figures[f"{label}_items"] = float(len(items))
                 figures[f"{label}_fallbacks"] = float(report.llm["fallbacks"])
+                figures[f"{label}_rejected"] = float(len(written) - len(items))
     return figures
 
 
@@ -105,7 +107,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
     calls, tokens = median("first_calls"), median("first_prompt_tokens")
     return [
         {"figure": f"calls per digest ({len(posts)}-post window, editor on, "
-                   f"{median('first_items'):.0f} items, {median('first_fallbacks'):.0f} fallbacks)",
+                   f"{median('first_items'):.0f} items, {median('first_fallbacks'):.0f} fallbacks, "
+                   f"{median('first_rejected'):.0f} rejected)",
          "median": calls, "unit": "calls", "bound": f"<= {CALLS_BOUND}",
          "ratio": f"{calls / CALLS_BOUND:.2f}"},
         {"figure": "prompt tokens per digest", "median": tokens, "unit": "tokens",

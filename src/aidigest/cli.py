@@ -24,6 +24,7 @@ from aidigest.slots import Slot, parse_slot
 from aidigest.sources.jsonl import read_lines, write_posts
 from aidigest.store import Store, open_store
 from aidigest.timeutil import parse_instant
+from aidigest.writer.presets import PRESETS, with_provider
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,8 +76,10 @@ def main() -> None:
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
 @click.option("--site", "site", default=None, help="Publish into this existing Hugo site.")
 @click.option("--force", is_flag=True, help="Overwrite an existing aidigest.toml.")
+@click.option("--llm", "llm", type=click.Choice(sorted(PRESETS)), default=None,
+              help="Add a ready [[llm.providers]] row for this provider (key by env var name).")
 @friendly
-def init(directory: str, site: str | None, force: bool) -> None:
+def init(directory: str, site: str | None, force: bool, llm: str | None) -> None:
     """Create DIRECTORY with aidigest.toml, the sample posts and a minimal Hugo site."""
     root = Path(directory)
     cfg_file = root / "aidigest.toml"
@@ -86,7 +89,8 @@ def init(directory: str, site: str | None, force: bool) -> None:
     data = resources.files("aidigest").joinpath("data")
     template = data.joinpath("aidigest.toml.template").read_text(encoding="utf-8")
     site_dir = site or "site"
-    cfg_file.write_text(template.replace("@SITE@", json.dumps(site_dir)), encoding="utf-8")
+    text = template.replace("@SITE@", json.dumps(site_dir))
+    cfg_file.write_text(with_provider(text, llm) if llm else text, encoding="utf-8")
     sample = root / "sample_posts.jsonl"
     if not sample.exists():
         sample.write_text(
@@ -98,6 +102,8 @@ def init(directory: str, site: str | None, force: bool) -> None:
     elif not (site_path / "content").is_dir():
         raise AidigestError(f"--site {site}: no content/ folder there; is it a Hugo site?")
     out.print(f"created {cfg_file} (sample source: {sample.name}; site: {site_path})")
+    if llm and (key := PRESETS[llm].api_key_env):
+        out.print(f"LLM provider {llm}: export {key}=... then check it with `aidigest llm test`")
     out.print(f"next: cd {root} && aidigest run --slot 2025-12-07T08")
 
 
@@ -317,6 +323,19 @@ def serve(config_path: str | None, host: str | None, port: int | None) -> None:
     host, port = host or cfg.serve.host, cfg.serve.port if port is None else port
     err.print(f"desk: http://{host}:{port}/ (Ctrl-C stops)", markup=False)
     run_desk(cfg, host, port)
+
+
+@main.command()
+@click.argument("action", type=click.Choice(["test"]))
+@config_option
+@friendly
+def llm(action: str, config_path: str | None) -> None:
+    """`llm test`: one tiny request to each provider (latency, model, tokens, JSON mode)."""
+    from aidigest.writer.probe import check, probe_all, results_table
+
+    results = probe_all(load_config(config_path))
+    out.print(results_table(results))
+    check(results)
 
 
 def _register_desk_commands() -> None:

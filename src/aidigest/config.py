@@ -107,6 +107,7 @@ class Provider(_Strict):
     max_retries: Count = 2
     price_in: float = Field(0.0, ge=0, allow_inf_nan=False)
     price_out: float = Field(0.0, ge=0, allow_inf_nan=False)
+    json_mode: bool = False  # send response_format={"type": "json_object"} (provider supports it)
 
 
 class LlmSection(_Strict):

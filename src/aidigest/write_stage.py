@@ -40,9 +40,12 @@ def write_stage(
 
     ``ranked``: every story of the slot, best first (replacements come from it)."""
     written = list(writer.write_items(chosen, report))
-    if isinstance(writer, OfflineWriter) or cfg.llm.on_failure == "offline":
-        return Written(offline_policy(chosen, written, report), list(chosen))
     slots = list(zip(chosen, written, strict=True))
+    if isinstance(writer, OfflineWriter):  # the embedded default: replace what the gate refused
+        _replace_failed(cfg, writer, slots, ranked, report, say, deadline)
+        return Written(*_kept(slots, ranked))
+    if cfg.llm.on_failure == "offline":
+        return Written(*offline_policy([s for s, _i in slots], [i for _s, i in slots], report))
     _replace_failed(cfg, writer, slots, ranked, report, say, deadline)
     good = [(s, i) for s, i in slots if i is not None]
     need = min(cfg.digest.items.min, len(chosen))
@@ -52,8 +55,17 @@ def write_stage(
         return Written([i for _s, i in good], [s for s, _i in good])
     reason = (f"only {len(good)} of the {need} items required (items.min) were written by the "
               f"LLM; {failure_summary(report)}")
-    stories = [s for s, _i in slots]
-    return Written(fill_offline(stories, [i for _s, i in slots], report), stories, reason)
+    items, stories = fill_offline([s for s, _i in slots], [i for _s, i in slots], report)
+    return Written(items, stories, reason)
+
+
+def _kept(slots: Sequence[tuple[Story, DigestItem | None]], ranked: Sequence[Story]
+          ) -> tuple[list[DigestItem], list[Story]]:
+    """The written items in rank order, with their stories."""
+    order = {s.id: n for n, s in enumerate(ranked)}
+    good = sorted(((s, i) for s, i in slots if i is not None),
+                  key=lambda pair: order.get(pair[0].id, len(order)))
+    return [i for _s, i in good], [s for s, _i in good]
 
 
 def _replace_failed(
@@ -107,7 +119,7 @@ def next_candidates(
 def failure_summary(report: RunReport, limit: int = 2) -> str:
     """The commonest reasons items failed, e.g. ``"3× local: http-401: …"``."""
     reasons = Counter(i.fallback_reason or "unknown" for i in report.items if i.outcome
-                      in ("failed", "fallback"))
+                      in ("failed", "fallback", "rejected"))
     if not reasons:
         return "no item failed"
     return "; ".join(f"{n}× {why[:160]}" for why, n in reasons.most_common(limit))
@@ -115,31 +127,38 @@ def failure_summary(report: RunReport, limit: int = 2) -> str:
 
 def offline_policy(
     chosen: Sequence[Story], written: Sequence[DigestItem | None], report: RunReport
-) -> list[DigestItem]:
+) -> tuple[list[DigestItem], list[Story]]:
     """``on_failure = "offline"``: failed items written offline, with a WARNING saying how many
     and why (the notification carries it too)."""
     failed = sum(1 for i in written if i is None)
-    items = fill_offline(chosen, written, report)
+    items, stories = fill_offline(chosen, written, report)
     if failed:
         report.warnings.append(
             f"{failed} of {len(items)} items were written by the offline writer (they keep the "
             f"posts' own language): {failure_summary(report)}")
-    return items
+    return items, stories
 
 
 def fill_offline(
     chosen: Sequence[Story], written: Sequence[DigestItem | None], report: RunReport
-) -> list[DigestItem]:
-    """Items for every story: an item the writer could not write (None) is written by the
-    offline writer, and its latest ``report.items`` entry says so. Does NOT call any LLM."""
+) -> tuple[list[DigestItem], list[Story]]:
+    """Items for the stories: an item the writer could not write (None) is written by the
+    offline writer, past the same quality gate (an item the gate refuses is left out), and its
+    latest ``report.items`` entry says so. Returns the items and their stories. Does NOT call
+    any LLM."""
     offline = OfflineWriter()
     latest = {r.story_id: r for r in report.items}
     items: list[DigestItem] = []
+    stories: list[Story] = []
     for story, item in zip(chosen, written, strict=True):
+        entry = latest.get(story.id)
         if item is None:
-            item = offline.write_one(story)
-            entry = latest.get(story.id)
+            item, verdict = offline.gated(story)
             if entry is not None:
-                entry.writer, entry.outcome = offline.name, "fallback"
-        items.append(item)
-    return items
+                entry.writer = offline.name
+                entry.outcome = "fallback" if item is not None else "rejected"
+                entry.notes.extend(verdict.notes)
+        if item is not None:
+            items.append(item)
+            stories.append(story)
+    return items, stories

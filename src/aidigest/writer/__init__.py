@@ -2,9 +2,10 @@
 the digest's categories.
 
 Two implementations: the offline extractive writer (:mod:`aidigest.writer.offline`, the
-default) and the LLM writer (:mod:`aidigest.writer.llm`). A writer does NOT render or
-publish, and never returns a malformed item: an item it could not write is ``None`` (the
-pipeline's failure policy decides what replaces it).
+default and the fallback) and the LLM writer (:mod:`aidigest.writer.llm`). A writer does NOT
+render or publish, and never returns an item that fails the quality gate
+(:mod:`aidigest.writer.gate`): an item it could not write is ``None`` (the pipeline's failure
+policy decides what replaces it).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ class Writer(Protocol):
     def write_items(
         self, stories: Sequence[Story], report: RunReport
     ) -> Sequence[DigestItem | None]:
-        """As many entries as ``stories``, in order: a valid item, or None where the item could
-        not be written (its ``report.items`` entry has outcome "failed" and a
-        ``fallback_reason``). Per-item outcomes go to ``report.items``."""
+        """As many entries as ``stories``, in order: an item past the quality gate, or None
+        where the item could not be written (its ``report.items`` entry says why: outcome
+        "failed" or "rejected" and a ``fallback_reason``)."""
         ...
 
     def categories(

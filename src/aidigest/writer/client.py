@@ -110,6 +110,7 @@ class ChatClient:
             response = self._client.chat.completions.create(
                 model=self.model, messages=list(messages),  # type: ignore[arg-type]
                 temperature=self.provider.temperature, max_tokens=self.provider.max_tokens,
+                **self._json_mode(),
             )
         except openai.APIError as exc:
             outcome, transient, wait = _classify(exc)
@@ -129,6 +130,10 @@ class ChatClient:
             text=choice.message.content or "", finish_reason=str(choice.finish_reason or ""),
             provider=self.name, model=self.model,
         )
+
+    def _json_mode(self) -> dict[str, Any]:
+        """``response_format`` for a provider configured with ``json_mode = true``."""
+        return {"response_format": {"type": "json_object"}} if self.provider.json_mode else {}
 
     def _record(self, outcome: str, started: float, prompt: int = 0, completion: int = 0) -> CallRecord:
         cost = (prompt * self.provider.price_in + completion * self.provider.price_out) / 1e6

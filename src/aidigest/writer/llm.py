@@ -2,14 +2,15 @@
 OpenAI-compatible model; plus an optional editor pass and the digest's categories.
 
 Per story: one call with the versioned item prompt → the JSON answer is validated
-(:mod:`~aidigest.writer.schema`); an invalid answer (bad JSON, schema, length, or
-``finish_reason == "length"``) gets one repair request; a valid one is checked for
-faithfulness (:mod:`~aidigest.writer.faithful`) and a violation gets one regeneration naming
-it. Whatever still fails is returned as None, its run-report entry marked "failed" with the
-reason (the pipeline's failure policy replaces it), so a malformed item is never returned.
-Answers are cached in the store by (prompt version, model, story content hash): re-running
-a slot costs no call. Every HTTP attempt is recorded with run, slot and story (tokens,
-latency, cost) and summed into ``report.llm``.
+(:mod:`~aidigest.writer.schema`) and put through the quality gate (:mod:`~aidigest.writer.gate`,
+which includes faithfulness). An answer that fails (bad JSON, ``finish_reason == "length"``, or
+any gate rule) gets ONE repair request naming the failed rules; if the repaired answer still
+fails, the item is rejected (outcome ``rejected``). An item no provider could answer is failed
+(outcome ``failed`` with the reason). Either way ``write_items`` returns ``None`` in its place
+and the pipeline's failure policy replaces it, so a malformed item is never returned. Answers
+are cached in the store by (prompt version, model, story content hash): re-running a slot costs
+no call. Every HTTP attempt is recorded with run, slot and story (tokens, latency, cost) and
+summed into ``report.llm``.
 
 Network calls run in a bounded thread pool; the store is only touched from the calling
 thread. Does NOT select stories (beyond the editor pass), render or publish.
@@ -28,35 +29,41 @@ from aidigest.config import Config
 from aidigest.errors import WriterError
 from aidigest.models import DigestItem, ItemProgress, ItemReport, RunReport, Story
 from aidigest.store import Store
+from aidigest.writer import gate
 from aidigest.writer import prompt as pr
 from aidigest.writer.client import Attempts, CallRecord, Completion, Message, ProviderChain
-from aidigest.writer.faithful import violations
 from aidigest.writer.offline import pick_categories
 from aidigest.writer.pool import run_tasks
-from aidigest.writer.schema import AnswerError, ItemAnswer, parse_categories, parse_item, parse_order
+from aidigest.writer.schema import (
+    AnswerError,
+    ItemAnswer,
+    loose_item,
+    parse_categories,
+    parse_item,
+    parse_order,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 OnItem = Callable[[ItemProgress], None]
 
 COUNTERS = ("calls", "prompt_tokens", "completion_tokens", "cost", "cache_hits", "repairs",
-            "faithfulness_violations", "fallbacks", "failed_calls")
-REPAIR = ("你上一次的回答无法使用：{problem}。请修正后重新输出，只输出一个符合要求的 JSON 对象"
-          "（title 不超过40字；summary 120到260字，含1到5个 **粗体** 术语）。")
+            "faithfulness_violations", "fallbacks", "failed_calls", "rejected")
+REPAIR = ("你上一次的回答未通过质量检查，未通过的规则：{rules}。具体问题：{problem}。请修正后重新输出，"
+          "只输出一个符合要求的 JSON 对象（title 不超过40字、不截断词语；summary 120到260字、只写一段、"
+          "不重复句子，含1到5个完整词语的 **粗体** 术语；只用帖子中出现的事实、数字和名称）。")
 TRUNCATED = "the answer was cut off (finish_reason=length); answer again, shorter"
-REGENERATE = ("你的摘要包含帖子中没有的内容：{problems}。请只使用帖子中出现的事实、数字和名称重新写，"
-              "只输出一个 JSON 对象。")
 
 
-class Unfaithful(WriterError):
-    """The regenerated summary still asserts something the posts do not contain."""
+class Rejected(WriterError):
+    """The repaired answer still fails the quality gate; the item is not written."""
 
 
 @dataclass
 class ItemResult:
     """How one story was written (built in a worker thread, accounted in the caller's)."""
 
-    item: DigestItem | None
+    item: DigestItem | None  # None: failed (no answer) or rejected by the quality gate
     report: ItemReport
     attempts: Attempts = field(default_factory=Attempts)
     cache: tuple[str, str, str, str] | None = None  # (key, model, content hash, answer JSON)
@@ -105,7 +112,7 @@ class LlmWriter:
         return [stories[n - 1] for n in order]
 
     def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem | None]:
-        """One valid item (or None: failed) per story, in order; cached answers first, the
+        """One gated item (or None: failed or rejected) per story, in order; cached answers first, the
         rest in parallel until the deadline (items still unwritten then are failed)."""
         self._announce(report)
         results: list[ItemResult | None] = [self._from_cache(s) for s in stories]
@@ -185,6 +192,8 @@ class LlmWriter:
                 answer = parse_item(raw, story.representative.author.display_name)
             except AnswerError:
                 continue
+            if gate.check_subject(gate.subject_for(answer.title, answer.summary, story, llm=True)):
+                continue  # cached before a stricter gate: write it anew
             writer = f"llm:{client.model}"
             return ItemResult(self._item(story, answer, writer, client.name),
                               ItemReport(story.id, writer, "cached", provider=client.name),
@@ -192,12 +201,19 @@ class LlmWriter:
         return None
 
     def _write_safely(self, story: Story) -> ItemResult:
-        """:meth:`_write` with every failure turned into a failed result (never raises)."""
+        """:meth:`_write` with every failure turned into a result (never raises): a rejected
+        answer or a provider that cannot answer gives no item (the failure policy decides)."""
         attempts = Attempts()
         counts = {"repairs": 0, "faithfulness_violations": 0}
         try:
             return self._write(story, attempts, counts)
-        except (WriterError, AnswerError) as exc:
+        except Rejected as exc:
+            attempts.notes.append(f"rejected by the quality gate: {self.chain.primary.scrub(str(exc))}")
+            counts["rejected"] = 1
+            return ItemResult(None, ItemReport(story.id, self.name, "rejected",
+                                               fallback_reason=f"quality gate: {exc}"), attempts,
+                              counts=counts)
+        except WriterError as exc:
             reason = str(exc)
         except Exception as exc:  # a bug must cost one item, not the run
             log.exception("LLM writer failed on story %s", story.id)
@@ -209,22 +225,25 @@ class LlmWriter:
                           attempts, counts=counts)
 
     def _write(self, story: Story, attempts: Attempts, counts: dict[str, int]) -> ItemResult:
+        """One answer, and at most one repair naming the rules it broke."""
         messages = pr.item_messages(story)
-        answer, completion, index = self._ask(story, messages, attempts, counts)
-        outcome = "repaired" if counts["repairs"] else "ok"
-        sources = pr.source_texts(story)
-        problems = violations(answer.summary, sources, answer.title)
-        if problems:
-            counts["faithfulness_violations"] += 1
-            attempts.notes.append("faithfulness: " + "; ".join(problems))
-            retry = [*messages, _assistant(completion),
-                     {"role": "user", "content": REGENERATE.format(problems="；".join(problems))}]
-            completion, index = self.chain.complete(retry, attempts, start=index)
-            answer = self._parse(completion, story)
-            problems = violations(answer.summary, sources, answer.title)
-            if problems:
-                raise Unfaithful("regenerated summary still unfaithful: " + "; ".join(problems))
-            outcome = "regenerated"
+        completion, index = self.chain.complete(messages, attempts)
+        answer, failures = self._evaluate(completion, story)
+        outcome = "ok"
+        if failures:
+            rules = gate.failed_rules(failures)
+            counts["repairs"] += 1
+            counts["faithfulness_violations"] += "faithful" in rules
+            attempts.notes.append("repair requested: " + gate.describe(failures))
+            problem = "；".join(f.message for f in failures)
+            repair = [*messages, _assistant(completion),
+                      {"role": "user", "content": REPAIR.format(rules="、".join(rules), problem=problem)}]
+            completion, index = self.chain.complete(repair, attempts, start=index)
+            answer, failures = self._evaluate(completion, story)
+            if failures or answer is None:
+                raise Rejected("after one repair: " + gate.describe(failures))
+            outcome = "regenerated" if rules == ["faithful"] else "repaired"
+        assert answer is not None
         writer = f"llm:{completion.model}"
         cache = (self._cache_key(story, completion.model), completion.model, pr.content_hash(story),
                  json.dumps(answer.model_dump(), ensure_ascii=False))
@@ -232,19 +251,19 @@ class LlmWriter:
         return ItemResult(item, ItemReport(story.id, writer, outcome, provider=completion.provider),
                           attempts, cache, counts)
 
-    def _ask(self, story: Story, messages: list[Message], attempts: Attempts,
-             counts: dict[str, int]) -> tuple[ItemAnswer, Completion, int]:
-        """A valid answer, with at most one repair request."""
-        completion, index = self.chain.complete(messages, attempts)
+    def _evaluate(self, completion: Completion, story: Story) -> tuple[ItemAnswer | None, list[gate.Failure]]:
+        """The parsed answer and every rule it breaks (``schema`` if it does not parse)."""
         try:
-            return self._parse(completion, story), completion, index
+            answer = self._parse(completion, story)
         except AnswerError as exc:
-            counts["repairs"] += 1
-            attempts.notes.append(f"repair requested: {exc}")
-            repair = [*messages, _assistant(completion),
-                      {"role": "user", "content": REPAIR.format(problem=exc)}]
-            completion, index = self.chain.complete(repair, attempts, start=index)
-            return self._parse(completion, story), completion, index
+            failures = [gate.Failure("schema", str(exc))]
+            raw = loose_item(completion.text) if completion.finish_reason != "length" else None
+            if raw is not None:  # name the gate rules too, so the repair can fix them all
+                subject = gate.subject_for(raw.title, raw.summary, story, llm=True)
+                # markup is the schema's call: it strips harmless marks, refuses links
+                failures += [f for f in gate.check_subject(subject) if f.rule != "markup"]
+            return None, failures
+        return answer, gate.check_subject(gate.subject_for(answer.title, answer.summary, story, llm=True))
 
     @staticmethod
     def _parse(completion: Completion, story: Story) -> ItemAnswer:

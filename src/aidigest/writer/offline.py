@@ -1,19 +1,27 @@
-"""The offline extractive writer: headline from the leading sentence, summary from the
-story's own sentences, bold key terms that occur in the posts. No network, no model.
+"""The offline extractive writer: a headline cut from the story's most informative post
+(Chinese when it has one), a summary taken from ONE post, bold key terms that occur in it as
+whole tokens. No network, no model.
 
-It keeps the posts' language (it does not translate) and never invents a fact: every word of
-its output comes from the story's posts. Does NOT render or publish.
+It keeps the posts' language (it does not translate; the run report lists the items left in
+English) and never invents a fact: every word of its output comes from the story's posts.
+Every item passes the quality gate (:mod:`aidigest.writer.gate`) before it is returned; an
+item that fails it is replaced by ``None`` and the report says why. Does NOT render or publish.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from aidigest.models import DigestItem, ItemReport, Post, RunReport, Story
+from aidigest.writer import gate
 from aidigest.writer import text as tx
 
-TITLE_MAX = 40  # Chinese headlines; an English one (offline keeps the language) may be longer
-TITLE_MAX_LATIN = 72
+TITLE_MAX = 40
+DANGLING = "的了和与及或在把被让对从向给"  # a headline cut at a word does not end on these
+HEADLINE_MIN = 12  # a clause shorter than this is no headline (据《华尔街日报》报道)
+CLAUSE = "，,；;：:、—–|"
+ASIDE = re.compile(r"《[^》]{12,}》|（[^）]*）|\([^)]*\)|“[^”]{12,}”")
 SUMMARY_MIN, SUMMARY_MAX = 120, 260
 CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("大模型", ("模型", "model", "llm", "gpt", "qwen", "gemini", "claude", "deepseek", "参数")),
@@ -34,37 +42,94 @@ def _originals(story: Story) -> list[Post]:
     return [story.representative, *rest]
 
 
+def informative(post: Post) -> tuple[int, int]:
+    """How much a post says: distinct names and figures, then length of its clean text."""
+    body = tx.clean(post.text)
+    names = set(tx.TERM.findall(body)) | set(tx.CJK_QUOTED.findall(body))
+    figures = set(re.findall(r"\d+(?:\.\d+)?", body))
+    return len(names) + len(figures), len(body)
+
+
+def headline_post(story: Story) -> Post:
+    """The most informative Chinese post of the story, else its representative."""
+    chinese = [p for p in _originals(story) if tx.is_chinese(tx.clean(p.text))]
+    return max(chinese, key=informative) if chinese else _originals(story)[0]
+
+
 def headline(post: Post) -> str:
-    """The leading sentence of the post, at most 40 characters."""
+    """The post's leading sentence, cut at a clause boundary to at most 40 characters."""
     first = next(iter(tx.sentences(post.text)), "") or tx.clean(post.text) or post.author.display_name
-    limit = TITLE_MAX if tx.is_chinese(first) else TITLE_MAX_LATIN
-    return tx.trim(first.rstrip("。.!！?？ "), limit)
+    return cut_title(first, TITLE_MAX)
 
 
-def summary(story: Story) -> tuple[str, list[str]]:
-    """120–260 characters of the story's own sentences, with 1–5 bold key terms."""
+def cut_title(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters: whole if it fits; else without long bracketed
+    asides; else up to a clause boundary (the first one that leaves a real headline, a
+    colon preferred); else up to the last whole word. Never ends inside a word."""
+    text = text.strip().rstrip("。.!！?？…:： ")
+    if len(text) <= limit:
+        return text
+    shorter = " ".join(ASIDE.sub("", text).split())
+    if shorter != text and len(shorter) >= limit // 4:
+        return cut_title(shorter, limit)
+    bounds = [i for i in range(HEADLINE_MIN, min(limit, len(text) - 1) + 1) if text[i] in CLAUSE]
+    colons = [i for i in bounds if text[i] in "：:"]
+    if colons or bounds:
+        return text[: (colons or bounds)[0]].rstrip(CLAUSE + " ")
+    return _word_cut(text, limit)
+
+
+def _word_cut(text: str, limit: int) -> str:
+    import jieba
+
+    kept = ""
+    for word in jieba.cut(text):
+        if len(kept) + len(word) > limit:
+            break
+        kept += word
+    return kept.rstrip(CLAUSE + DANGLING + " （(《“\"'") or text[:limit]
+
+
+def summary_post(story: Story) -> Post:
+    """The ONE post the summary is taken from: the headline's post when it is long enough to
+    fill a summary; else the most informative such post, Chinese first; else the longest."""
     posts = _originals(story)
-    chinese = tx.is_chinese(tx.clean(posts[0].text))
+    first = headline_post(story)
+    if len(tx.clean(first.text)) >= SUMMARY_MIN:
+        return first
+    full = [p for p in posts if len(tx.clean(p.text)) >= SUMMARY_MIN]
+    chinese = [p for p in full if tx.is_chinese(tx.clean(p.text))]
+    pool = chinese or full
+    if pool:
+        return max(pool, key=informative)
+    return max(posts, key=lambda p: len(tx.clean(p.text)))
+
+
+def summary(story: Story, post: Post | None = None) -> tuple[str, list[str]]:
+    """Up to 260 characters of one post's sentences (each once), with 1–5 bold key terms."""
+    post = post or summary_post(story)
+    chinese = tx.is_chinese(tx.clean(post.text))
     chosen: list[str] = []
     seen: set[str] = set()
     length = 0
-    for post in posts:
-        for sentence in tx.sentences(post.text):
-            norm = "".join(sentence.lower().split())
-            if norm in seen or (chosen and tx.is_chinese(sentence) != chinese):
-                continue
-            seen.add(norm)
-            chosen.append(sentence)
-            length += len(sentence) + 1
-            if length >= SUMMARY_MIN:
-                break
-        if length >= SUMMARY_MIN:
+    for sentence in tx.sentences(post.text):
+        norm = "".join(ch for ch in sentence.casefold() if ch.isalnum())
+        if norm in seen or gate.has_link(sentence):
+            continue
+        seen.add(norm)
+        cost = len(sentence) + (1 if chinese else 2)
+        if length + cost > SUMMARY_MAX:
+            if length < SUMMARY_MIN:
+                chosen.append(tx.trim(sentence, SUMMARY_MAX - length - 2))
             break
-    body = tx.trim(tx.join_sentences(chosen, chinese), SUMMARY_MAX) if chosen else headline(posts[0])
-    terms = tx.key_terms([p.text for p in posts])
+        chosen.append(sentence)
+        length += cost
+    body = tx.join_sentences(chosen, chinese) if chosen else headline(post)
+    body = tx.trim(body, SUMMARY_MAX)
+    terms = tx.key_terms([post.text, *(p.text for p in story.posts if p is not post)])
     text, used = tx.bold(body, terms)
     if not used:
-        text, used = tx.bold(body, _fallback_terms(body, [p.text for p in posts]))
+        text, used = tx.bold(body, _fallback_terms(body, [p.text for p in story.posts]))
     return text, used
 
 
@@ -78,28 +143,54 @@ def _fallback_terms(body: str, texts: Sequence[str]) -> list[str]:
     return tx.recurring_words(texts, body)
 
 
+UNTRANSLATED = "untranslated: keeps the post's English (no LLM to translate it)"
+
+
 class OfflineWriter:
     """Extractive writer; the default without an LLM and the fallback for any failed item."""
 
     name = "offline"
 
     def write_one(self, story: Story) -> DigestItem:
+        """The extractive item for ``story`` (not yet gated)."""
         text, terms = summary(story)
         rep = story.representative
         return DigestItem(
-            title=headline(rep), summary=text, url=rep.url, author_name=rep.author.display_name,
-            story_id=story.id, post_id=rep.id, key_terms=tuple(terms), writer=self.name,
+            title=headline(headline_post(story)), summary=text, url=rep.url,
+            author_name=rep.author.display_name, story_id=story.id, post_id=rep.id,
+            key_terms=tuple(terms), writer=self.name,
         )
+
+    def gated(self, story: Story) -> tuple[DigestItem | None, ItemReport]:
+        """The item if it passes the quality gate, else ``None``; the report says which."""
+        item = self.write_one(story)
+        failures = gate.check(item, story)
+        if failures:
+            return None, ItemReport(story.id, self.name, "rejected",
+                                    [f"rejected by the quality gate: {gate.describe(failures)}"])
+        notes = [] if tx.is_chinese(item.summary.replace("**", "")) else [UNTRANSLATED]
+        return item, ItemReport(story.id, self.name, "ok", notes)
 
     def edit(self, candidates: Sequence[Story], items_min: int, items_max: int,
              report: RunReport) -> list[Story]:
         return list(candidates[:items_max])
 
-    def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem]:
-        items = []
-        for story in stories:
-            items.append(self.write_one(story))
-            report.items.append(ItemReport(story.id, self.name))
+    def write_items(self, stories: Sequence[Story], report: RunReport) -> list[DigestItem | None]:
+        """One gated item per story (``None`` where the gate rejected it); the report lists the
+        items left untranslated and the rejected ones."""
+        items: list[DigestItem | None] = []
+        untranslated: list[str] = []
+        for number, story in enumerate(stories, start=1):
+            item, item_report = self.gated(story)
+            items.append(item)
+            report.items.append(item_report)
+            if item is not None and UNTRANSLATED in item_report.notes:
+                untranslated.append(f"“{item.title}”")
+            elif item is None:
+                report.note(f"item {number} (story {story.id}) {item_report.notes[0]}")
+        if untranslated:
+            report.note(f"offline writer: {len(untranslated)} items untranslated (the posts' "
+                        f"English): {', '.join(untranslated)}")
         return items
 
     def categories(self, items: Sequence[DigestItem], previous: Sequence[str],

@@ -27,7 +27,7 @@ MAX_POSTS = 8
 MAX_CHARS = 600
 STORY_BUDGET = 900  # characters of post text per story prompt, all posts together
 EDITOR_EXCERPT = 60
-ITEM, CATEGORIES, EDITOR = "item_v1", "categories_v1", "editor_v1"
+ITEM, CATEGORIES, EDITOR = "item_v2", "categories_v1", "editor_v1"
 DELIMITERS = ("<<<", ">>>")
 
 

@@ -137,6 +137,16 @@ def parse_item(text: str, author_name: str = "") -> ItemAnswer:
     return ItemAnswer(title=title, summary=summary, key_terms=terms[:BOLD_MAX])
 
 
+def loose_item(text: str) -> ItemAnswer | None:
+    """The answer's title and summary as given (no length, language or markup checks), so the
+    quality gate can name every rule a refused answer breaks; None if it is not item JSON."""
+    try:
+        answer: ItemAnswer = _model(ItemAnswer, text)
+    except AnswerError:
+        return None
+    return answer
+
+
 def parse_categories(text: str) -> list[str]:
     """3–5 distinct short Chinese tags."""
     answer: CategoriesAnswer = _model(CategoriesAnswer, text)

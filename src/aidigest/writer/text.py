@@ -26,12 +26,17 @@ _COMMON_WORDS = (
         "other over really should some still than that their them then there these they this those "
         "very want what when where which while will with would your into just even such models "
         "model people thing things today work works using used every because "
+        "code coding data agent agents prompt prompts bottleneck language languages programming "
+        "skill skills task tasks apps vision video image images audio voice voices text team "
+        "open source release weights base instruct update mobile first best faster better "
 )
 COMMON = frozenset(_COMMON_WORDS.split())
 PLAIN_WORD = re.compile(r"^[A-Z][a-z]+$")
 CJK_QUOTED = re.compile(r"《[^》]{1,20}》")
 STOP_TERMS = frozenset({"I", "A", "The", "This", "That", "We", "It", "In", "On", "RT", "AI", "My",
-                        "If", "And", "But", "So", "Our", "You", "Just", "New", "Today", "Here"})
+                        "If", "And", "But", "So", "Our", "You", "Just", "New", "Today", "Here",
+                        "Chinese", "English", "American", "Japanese", "Korean", "European",
+                        "French", "German", "Indian", "Big", "Mobile", "Vague", "Weights"})
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -91,11 +96,37 @@ def bold(summary: str, terms: Iterable[str], limit: int = 5) -> tuple[str, list[
     return summary, used
 
 
+CONNECTORS = ".-_/+"
+
+
+def wordish(char: str) -> bool:
+    """A character that continues a Latin-script token (ASCII letter or digit)."""
+    return char.isascii() and char.isalnum()
+
+
+def glued(text: str, index: int, step: int) -> bool:
+    """Whether the character beside ``text[index]`` (``step`` -1: before, 1: after) continues
+    the token: a letter/digit, or a connector (``.-_/+``) followed by one (``torch.compile``)."""
+    near = index + step
+    if not 0 <= near < len(text):
+        return False
+    if wordish(text[near]):
+        return True
+    far = near + step
+    return text[near] in CONNECTORS and 0 <= far < len(text) and wordish(text[far])
+
+
+def whole_token(text: str, index: int, length: int) -> bool:
+    """``text[index:index+length]`` is not glued to a longer token on either side."""
+    return not glued(text, index, -1) and not glued(text, index + length - 1, 1)
+
+
 def _free_index(text: str, term: str) -> int:
-    """Index of ``term`` in ``text`` outside existing bold spans, or -1."""
+    """Index of ``term`` as a whole token in ``text`` outside existing bold spans, or -1."""
     start = 0
     while (index := text.find(term, start)) >= 0:
-        if text[:index].count("**") % 2 == 0 and "**" not in text[index : index + len(term)]:
+        if (text[:index].count("**") % 2 == 0 and "**" not in text[index : index + len(term)]
+                and whole_token(text, index, len(term))):
             return index
         start = index + 1
     return -1
@@ -124,11 +155,11 @@ def join_sentences(parts: Sequence[str], chinese: bool) -> str:
 
 
 def recurring_words(texts: Sequence[str], body: str, limit: int = 2) -> list[str]:
-    """Words of the body that recur across the texts (lower-case tool names such as
-    ``quanto``), else its capitalised words not opening a sentence; common words excluded."""
+    """Words of the body that recur in at least two of the texts (lower-case tool names such
+    as ``quanto``), common words excluded; [] when none does (a capitalised word that merely
+    opens a sentence is no name)."""
     words = re.findall(r"(?<![\w.])[A-Za-z][A-Za-z0-9_.-]{3,}(?<![.-])", body)
-    counts = Counter(w for t in texts for w in re.findall(r"[A-Za-z][A-Za-z0-9_.-]{3,}", clean(t)))
-    chosen = [w for w in dict.fromkeys(words) if counts[w] >= 2 and w.lower() not in COMMON]
-    if not chosen:
-        chosen = [w for w in dict.fromkeys(words[1:]) if w[0].isupper() and w.lower() not in COMMON]
+    counts = Counter(w for t in texts for w in set(re.findall(r"[A-Za-z][A-Za-z0-9_.-]{3,}", clean(t))))
+    chosen = [w for w in dict.fromkeys(words)
+              if counts[w] >= 2 and w.lower() not in COMMON and w not in STOP_TERMS]
     return chosen[:limit]
