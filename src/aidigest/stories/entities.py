@@ -66,6 +66,8 @@ KNOWN: frozenset[str] = frozenset(_package_lexicon()["known"])
 VARIANTS: frozenset[str] = _words(
     "pro max mini plus lite ultra flash turbo image vision preview thinking instruct"
 )
+# Lowercase words that can still be (part of) a name: known names and variants.
+_PLAIN_KEEP: frozenset[str] = KNOWN | VARIANTS
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -178,24 +180,33 @@ Bucket = dict[str, Any]
 Token = tuple[str, bool, bool, int]  # text, sentence start, inside CJK, offset
 
 
+def _touches_cjk(text: str, start: int, end: int) -> bool:
+    return bool(_CJK.search(text[max(0, start - 1) : end + 1]))
+
+
 def _latin_runs(text: str) -> list[list[Token]]:
     """Runs of adjacent Latin tokens (joined by one space or hyphen)."""
     runs: list[list[Token]] = []
-    last_end = -10
+    last_end, broken = -10, False
     matches = list(_LATIN_TOKEN.finditer(text))
     counts = Counter(m.group(0) for m in matches)
     for match in matches:
-        token, start = _POSSESSIVE.sub("", match.group(0)).rstrip(".'’"), match.start()
+        raw = match.group(0)
+        if raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP and not _touches_cjk(
+                text, match.start(), match.end()):
+            broken = True  # a plain lowercase word names nothing and ends the run
+            continue
+        token, start = _POSSESSIVE.sub("", raw).rstrip(".'’"), match.start()
         before = text[max(0, start - 2) : start]
         sentence_start = start == 0 or bool(_SENTENCE_END.search(before))
         in_cjk = bool(_CJK.search(text[max(0, start - 1) : match.end() + 1]))
         sentence_start = sentence_start and counts[match.group(0)] < 2
         entry = (token, sentence_start, in_cjk, start)
-        if runs and _JOIN_GAP.match(text[last_end:start]):
+        if runs and not broken and _JOIN_GAP.match(text[last_end:start]):
             runs[-1].append(entry)
         else:
             runs.append([entry])
-        last_end = match.end()
+        last_end, broken = match.end(), False
     return runs
 
 

@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import snowballstemmer
@@ -114,16 +114,29 @@ def bag(text: str) -> Bag:
     return Bag(stems, tuple(dict.fromkeys(chinese)))
 
 
-@dataclass(frozen=True)
 class Weighed:
-    """A post's words prepared for comparison in one window: each word's IDF weight, the
-    Chinese words each sense reaches, every sense, and the total weight."""
+    """A post's words prepared for comparison in one window: each word's IDF weight and total;
+    for matching across languages (computed when first needed), the Chinese words each sense
+    reaches and every sense."""
 
-    weights: dict[str, float]
-    stems: frozenset[str]
-    by_sense: dict[str, tuple[str, ...]]
-    senses: frozenset[str]
-    total: float
+    def __init__(self, words: Bag, weights: dict[str, float]) -> None:
+        self.words = words
+        self.weights = weights
+        self.stems = words.stems
+        self.keys = frozenset(weights)
+        self.total = sum(weights.values())
+
+    @cached_property
+    def by_sense(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, list[str]] = {}
+        for word in self.words.chinese:
+            for sense in _chinese_senses(word):
+                found.setdefault(sense, []).append(word)
+        return {k: tuple(v) for k, v in found.items()}
+
+    @cached_property
+    def senses(self) -> frozenset[str]:
+        return self.stems.union(self.by_sense)
 
 
 def weigh(words: Bag, df: Mapping[str, int], n: int) -> Weighed:
@@ -131,12 +144,7 @@ def weigh(words: Bag, df: Mapping[str, int], n: int) -> Weighed:
     top = math.log(n + 1)
     weights = {w: max(top - math.log(1 + df.get(w, 0)), 0.05)
                for w in (*words.stems, *words.chinese)}
-    by_sense: dict[str, list[str]] = {}
-    for word in words.chinese:
-        for sense in _chinese_senses(word):
-            by_sense.setdefault(sense, []).append(word)
-    return Weighed(weights, words.stems, {k: tuple(v) for k, v in by_sense.items()},
-                   words.stems.union(by_sense), sum(weights.values()))
+    return Weighed(words, weights)
 
 
 def _share(x: Weighed, y: Weighed) -> tuple[float, set[str]]:
@@ -151,10 +159,18 @@ def _share(x: Weighed, y: Weighed) -> tuple[float, set[str]]:
     return (sum(map(weights.__getitem__, matched)) / x.total if x.total else 0.0), matched
 
 
-def word_similarity(a: Weighed, b: Weighed) -> tuple[float, set[str]]:
-    """How much of each post the other says, in any language: the IDF-weighted share of
-    ``a``'s words that some word of ``b`` matches and the same for ``b``; their harmonic mean,
-    and the matched words of ``a``."""
+def word_similarity(a: Weighed, b: Weighed, across: bool = True) -> tuple[float, set[str]]:
+    """How much of each post the other says: the IDF-weighted share of ``a``'s words that some
+    word of ``b`` matches and the same for ``b``; their harmonic mean, and the matched words of
+    ``a``. ``across``: match through dictionary senses (a Chinese and an English post);
+    otherwise words match only themselves (two posts of one language), which is faster."""
+    if not across:
+        common = a.keys & b.keys
+        if not common or not a.total or not b.total:
+            return 0.0, set()
+        share_a = sum(map(a.weights.__getitem__, common)) / a.total
+        share_b = sum(map(b.weights.__getitem__, common)) / b.total
+        return 2 * share_a * share_b / (share_a + share_b), set(common)
     if a.senses.isdisjoint(b.senses):
         return 0.0, set()
     share_a, matched = _share(a, b)

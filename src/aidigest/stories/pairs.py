@@ -148,8 +148,8 @@ def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None,
     figures = a.figures & b.figures
     smaller = min(len(spec_a), len(spec_b))
     clash = conflict(a.strong, b.strong) if a.strong and b.strong else False
-    words, matched = word_similarity(stats.weighed(fa), stats.weighed(fb))
     cross = {fa.lang, fb.lang} == {"zh", "en"}
+    words, matched = word_similarity(stats.weighed(fa), stats.weighed(fb), across=cross)
     gap = abs((fa.post.created_at - fb.post.created_at).total_seconds()) / 86400
     values = np.array([
         1.0 if links else 0.0,
