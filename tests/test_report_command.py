@@ -23,7 +23,10 @@ def test_report_of_an_offline_run_and_of_a_slot_never_run(project: Path, runner:
     (source,) = data["sources"]
     assert source["name"] == "sample" and source["new"] > 0 and source["skipped"] == 1
     assert any("line" in w for w in source["warnings"])
-    assert 8 <= len(data["items"]) <= 12
+    published = [i for i in data["items"] if i["outcome"] != "rejected"]
+    assert 8 <= len(published) <= 12  # rejected items (the gate) are listed too, with why
+    assert all("quality gate" in (i["fallback_reason"] or "") for i in data["items"]
+               if i["outcome"] == "rejected")
     assert {(i["writer"], i["provider"], i["attempts"]) for i in data["items"]} == {
         ("offline", None, 0)}
 

@@ -166,8 +166,8 @@ class OfflineWriter:
         item = self.write_one(story)
         failures = gate.check(item, story)
         if failures:
-            return None, ItemReport(story.id, self.name, "rejected",
-                                    [f"rejected by the quality gate: {gate.describe(failures)}"])
+            why = f"rejected by the quality gate: {gate.describe(failures)}"
+            return None, ItemReport(story.id, self.name, "rejected", [why], fallback_reason=why)
         notes = [] if tx.is_chinese(item.summary.replace("**", "")) else [UNTRANSLATED]
         return item, ItemReport(story.id, self.name, "ok", notes)
 
