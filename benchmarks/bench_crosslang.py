@@ -2,7 +2,8 @@
 
     python benchmarks/bench_crosslang.py /tmp/crosslang-dev [--no-embeddings]
 
-Imports the set's posts into a store beside the set (``DIR/aidigest-bench.db``, kept so
+With ``make bench CROSSLANG=DIR`` (or ``$AIDIGEST_CROSSLANG_SET``) its rows join the benchmark
+table. Imports the set's posts into a store beside the set (``DIR/aidigest-bench.db``, kept so
 embeddings are computed once), builds each window's stories through the one path every
 caller uses (:func:`aidigest.pipeline.stories_between`, as ``aidigest stories --since --until``
 does) and scores them as ``stories-eval/score.py`` does: cross-language recall (an English and a
@@ -14,6 +15,7 @@ events end in one story). The set is evaluation data that is never committed; wi
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -49,7 +51,7 @@ def score(gold: dict[str, Any], story_of: dict[tuple[int, str], str]) -> tuple[i
     return hit, pos, merged, neg
 
 
-def run(data: Path, embeddings: bool = True, verbose: bool = False) -> dict[str, Any]:
+def measure(data: Path, embeddings: bool = True, verbose: bool = False) -> dict[str, Any]:
     gold = json.loads((data / "gold.json").read_text(encoding="utf-8"))
     cfg = config_from_dict({"stories": {"embeddings": embeddings}}, data)
     begin = time.perf_counter()
@@ -71,18 +73,29 @@ def run(data: Path, embeddings: bool = True, verbose: bool = False) -> dict[str,
             "windows": len(gold["windows"]), "seconds": time.perf_counter() - begin}
 
 
+def run(quick: bool) -> list[dict[str, Any]]:
+    """Rows for ``benchmarks/run.py``: the set named by ``$AIDIGEST_CROSSLANG_SET`` (``make
+    bench CROSSLANG=DIR`` sets it), with and without embeddings; none without a set."""
+    data = os.environ.get("AIDIGEST_CROSSLANG_SET")
+    if not data:
+        print("crosslang: no set given (make bench CROSSLANG=DIR); skipped", file=sys.stderr)
+        return []
+    return rows(Path(data)) + ([] if quick else rows(Path(data), embeddings=False))
+
+
 def rows(data: Path | None, embeddings: bool = True) -> list[dict[str, Any]]:
-    """Benchmark rows for ``benchmarks/run.py`` (none without the set)."""
+    """Benchmark rows for one set (none without the set)."""
     if data is None or not (data / "gold.json").exists():
         return []
-    r = run(data, embeddings)
+    r = measure(data, embeddings)
     tag = "with" if embeddings else "without"
     return [
         {"figure": f"stories: real-data cross-language recall ({r['windows']} windows, {tag} "
                    "embeddings)", "median": round(r["recall"], 3), "unit": "",
          "bound": f">= {BOUND_RECALL}", "ratio": f"{r['hits']}/{r['positives']}",
          "ok": r["recall"] >= BOUND_RECALL},
-        {"figure": "stories: real-data false-merge rate", "median": round(r["false_merges"], 4),
+        {"figure": f"stories: real-data false-merge rate ({tag} embeddings)",
+         "median": round(r["false_merges"], 4),
          "unit": "", "bound": f"<= {BOUND_FALSE}", "ratio": f"{r['merged']}/{r['negatives']}",
          "ok": r["false_merges"] <= BOUND_FALSE},
     ]
@@ -93,7 +106,7 @@ if __name__ == "__main__":
     if not args or not (Path(args[0]) / "gold.json").exists():
         sys.exit("usage: bench_crosslang.py SET_DIR  (a set built by ../shared/stories-eval/"
                  "build_dev_set.py; never committed)")
-    result = run(Path(args[0]), "--no-embeddings" not in sys.argv, "--verbose" in sys.argv)
+    result = measure(Path(args[0]), "--no-embeddings" not in sys.argv, "--verbose" in sys.argv)
     print(f"cross-language recall {result['recall']:.3f} ({result['hits']}/{result['positives']}); "
           f"false merges {result['false_merges']:.4f} ({result['merged']}/{result['negatives']}); "
           f"{result['seconds']:.1f} s")

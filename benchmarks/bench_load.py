@@ -79,7 +79,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
          "median": got["digest_s"], "unit": "s", "bound": "-",
          "ratio": f"{got['digest_s'] / posts * 1e6:.0f} µs/post"},
         {"figure": "load: peak RSS of fetch + digest", "median": got["peak_rss_mib"], "unit": "MiB",
-         "bound": f"< {RSS_BOUND_MIB} MiB", "ratio": f"{got['peak_rss_mib'] / RSS_BOUND_MIB:.2f}"},
+         "bound": f"< {RSS_BOUND_MIB} MiB", "ratio": f"{got['peak_rss_mib'] / RSS_BOUND_MIB:.2f}",
+         "ok": got["peak_rss_mib"] < RSS_BOUND_MIB},
     ]
 
 

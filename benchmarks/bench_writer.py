@@ -110,12 +110,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
                    f"{median('first_items'):.0f} items, {median('first_fallbacks'):.0f} fallbacks, "
                    f"{median('first_rejected'):.0f} rejected)",
          "median": calls, "unit": "calls", "bound": f"<= {CALLS_BOUND}",
-         "ratio": f"{calls / CALLS_BOUND:.2f}"},
+         "ratio": f"{calls / CALLS_BOUND:.2f}", "ok": calls <= CALLS_BOUND},
         {"figure": "prompt tokens per digest", "median": tokens, "unit": "tokens",
          "bound": f"< {TOKEN_SHARE_BOUND:g} x naive ({naive} tokens: every post, one prompt)",
-         "ratio": f"{tokens / naive:.3f} of naive"},
+         "ratio": f"{tokens / naive:.3f} of naive", "ok": tokens / naive < TOKEN_SHARE_BOUND},
         {"figure": "calls when the slot is re-run (cache)", "median": median("rerun_calls"),
-         "unit": "calls", "bound": "0", "ratio": "-"},
+         "unit": "calls", "bound": "0", "ratio": "-", "ok": median("rerun_calls") == 0},
     ]
 
 

@@ -6,12 +6,17 @@ Each module exposes ``run(quick: bool) -> list[dict]`` whose rows have the keys
     python benchmarks/run.py            # full
     python benchmarks/run.py --quick    # smaller sizes, for a smoke run
     python benchmarks/run.py --only pipeline
+    python benchmarks/run.py --crosslang /tmp/crosslang-dev   # adds the real-data stories rows
+
+A row may say whether it kept its bound (``"ok"``); the run prints every row, then exits 1
+naming each bound that was exceeded (a missing ``ok`` means the row has no bound to check).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import platform
 import sys
 import time
@@ -20,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-COLUMNS = ("benchmark", "figure", "median", "unit", "bound", "ratio")
+COLUMNS = ("benchmark", "figure", "median", "unit", "bound", "ratio", "kept")
 
 
 def _load(path: Path) -> Any:
@@ -55,7 +60,9 @@ def markdown(rows: list[dict[str, Any]], quick: bool) -> str:
             f"{'quick' if quick else 'full'} run; medians of repeated runs.\n\n")
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in rows:
-        lines.append("| " + " | ".join(_fmt(row.get(c, "")) for c in COLUMNS) + " |")
+        kept = {True: "yes", False: "**NO**"}.get(row.get("ok"), "-")  # type: ignore[call-overload]
+        lines.append("| " + " | ".join(_fmt(kept if c == "kept" else row.get(c, ""))
+                                       for c in COLUMNS) + " |")
     return head + "\n".join(lines) + "\n"
 
 
@@ -70,11 +77,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     parser.add_argument("--only", action="append", default=[], help="run only this benchmark")
     parser.add_argument("--out", default=str(HERE / "results.md"), help="markdown output file")
+    parser.add_argument("--crosslang", default=None,
+                        help="a real-data stories set (../shared/stories-eval), never committed")
     args = parser.parse_args()
+    if args.crosslang:
+        os.environ["AIDIGEST_CROSSLANG_SET"] = args.crosslang
     rows = collect(args.quick, args.only)
     text = markdown(rows, args.quick)
     print(text)
     Path(args.out).write_text(text, encoding="utf-8")
+    broken = [f"{r['benchmark']}: {r['figure']} = {r['median']} (bound {r['bound']})"
+              for r in rows if r.get("ok") is False or r.get("figure") == "FAILED"]
+    if broken:
+        print("bounds exceeded:\n  " + "\n  ".join(broken), file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
