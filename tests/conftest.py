@@ -13,6 +13,7 @@ from pytest_httpserver import HTTPServer
 
 from aidigest.cli import main
 from aidigest.store import Store, open_store
+from llm_server import ChatServer, chat_server
 from sources_replay import Replay
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,3 +58,10 @@ def replay(httpserver: HTTPServer) -> Replay:
 def store(tmp_path: Path) -> Iterator[Store]:
     with open_store(tmp_path / "store.db") as st:
         yield st
+
+
+@pytest.fixture
+def server() -> Iterator[ChatServer]:
+    """A local OpenAI-compatible chat server (tests/llm_server.py), scripted by the test."""
+    with chat_server() as srv:
+        yield srv

@@ -9,7 +9,6 @@ Real local servers throughout: tests/llm_server.py (chat completions) and pytest
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,18 +22,12 @@ from aidigest.config import load_config
 from aidigest.scheduler import Scheduler, pipeline_runner, store_done_checker
 from aidigest.slots import parse_slot
 from aidigest.store import open_store
-from llm_server import ChatServer, Reply, chat_server
+from llm_server import ChatServer, Reply
 
 SLOT = "2025-12-07T08"
 KEY_ENV = "AIDIGEST_TEST_LLM_KEY"
 POST = Path("site/content/posts/2025-12-07T08.md")
 PAGE = Path("site/public/posts/2025-12-07t08/index.html")
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with chat_server() as srv:
-        yield srv
 
 
 def configure(root: Path, server: ChatServer, hook: str | None = None, *,

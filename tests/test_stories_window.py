@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from aidigest.cli import main
 from aidigest.config import load_config
 from aidigest.store import open_store
 from aidigest.stories.pairs import FEATURES
-from llm_server import ChatServer, Reply, chat_server
+from llm_server import ChatServer, Reply
 from stories_eval import make_post
 
 SLOT = "2025-12-07T08"  # 04:00–08:00 Asia/Shanghai = 20:00–24:00 UTC on 12-06
@@ -86,12 +85,6 @@ def test_an_alias_mined_from_stored_posts_joins_a_later_window(
 
 
 # -- LLM adjudication -------------------------------------------------------------------
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with chat_server() as srv:
-        yield srv
-
 
 def _adjudicating(project: Path, server: ChatServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pair model under which two posts sharing one rare name score just under the link

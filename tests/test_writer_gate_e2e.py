@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,10 @@ from click.testing import CliRunner
 
 from aidigest.cli import main
 from aidigest.store import open_store
-from llm_server import ChatServer, Reply, chat_server, item_answer
+from llm_server import ChatServer, Reply, item_answer
 
 SLOT = "2025-12-07T08"
 LONG_TITLE = "这是一个故意写得很长很长的标题，用来检验质量闸门是否会拒绝超过四十个字符的标题啊啊啊"  # 42
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with chat_server() as srv:
-        yield srv
 
 
 def _configure(project: Path, server: ChatServer) -> None:

@@ -18,7 +18,7 @@ from aidigest.errors import MissingSecretError
 from aidigest.models import Author, Post, RunReport, Story
 from aidigest.store import Store, open_store
 from aidigest.writer.llm import LlmWriter
-from llm_server import ChatServer, Reply, chat_server, item_answer
+from llm_server import ChatServer, Reply, item_answer
 
 CANARY = "sk-canary-7f3a9c1e5b2d4068"
 KEY_ENV = "AIDIGEST_TEST_LLM_KEY"
@@ -48,12 +48,6 @@ RNJ = story(
     post("4", "op7418", "Essential AI 发布首个开源模型 Rnj-1，包括 8B 基础模型和指令模型，由 Ashish "
          "Vaswani 共同创立的公司推出。", "歸藏"),
 )
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with chat_server() as srv:
-        yield srv
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,10 @@ from click.testing import CliRunner
 
 from aidigest.cli import main
 from aidigest.store import open_store
-from llm_server import ChatServer, chat_server
+from llm_server import ChatServer
 
 CANARY = "sk-canary-e2e-51c0ffee9d"
 SLOT = "2025-12-07T08"
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with chat_server() as srv:
-        yield srv
 
 
 def _configure(project: Path, server: ChatServer) -> None:

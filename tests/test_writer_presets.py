@@ -4,7 +4,6 @@ clearly (status, the key's variable NAME, never its value) on 401, a missing key
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,9 @@ from click.testing import CliRunner
 from aidigest.cli import main
 from aidigest.config import load_config
 from aidigest.writer.presets import PRESETS
-from llm_server import ChatServer, Reply, chat_server
+from llm_server import ChatServer, Reply
 
 KEY = "sk-probe-canary-93b1"
-
-
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
-    with chat_server() as srv:
-        yield srv
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
