@@ -146,8 +146,12 @@ def print_report(report: RunReport) -> None:
         err.print(f"[yellow]WARNING:[/yellow] {warning}", markup=True)
     writers: dict[str, int] = {}
     for item in report.items:
-        writers[item.writer] = writers.get(item.writer, 0) + 1
+        if item.outcome not in ("failed", "rejected"):
+            writers[item.writer] = writers.get(item.writer, 0) + 1
     summary = ", ".join(f"{n} by {w}" for w, n in writers.items()) or "no items"
+    dropped = sum(1 for i in report.items if i.outcome in ("failed", "rejected"))
+    if dropped:
+        summary += f" ({dropped} failed or rejected by the quality gate, replaced where possible)"
     err.print(f"{report.slot}: {report.outcome}; {report.posts_in_window} posts in window, "
               f"{report.stories} stories, {summary}")
 
