@@ -87,6 +87,8 @@ def test_review_run_leaves_a_draft_the_desk_lists(drafted: Path, desk: tuple[str
     for item in items:
         assert f'href="{item["url"]}"' in page.text  # each item links its x.com status
     assert page.text.count('class="why"') >= 1  # candidates not chosen, with why
+    assert page.text.count("score parts: engagement") >= len(items)  # items and candidates
+    assert "recency" in page.text and "novelty" in page.text
     assert "https://x.com/" in page.text and "author" in page.text
 
 

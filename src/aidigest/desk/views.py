@@ -68,6 +68,7 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
             "posts": [_post_view(posts[i]) for i in ids if i in posts],
             "score": story["score"] if story else None, "rank": story["rank"] if story else None,
             "reasons": story["reasons"] if story else [],
+            "parts": _parts(story["score_parts"]) if story else "",
             "written": written.get(item.story_id),
         })
     candidates = []
@@ -80,7 +81,7 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
                     "took higher-ranked stories, within the per-author cap and items.max")
         candidates.append({
             "id": s["story_id"], "rank": s["rank"], "score": s["score"], "why": why,
-            "filtered": s["filtered"], "reasons": s["reasons"],
+            "filtered": s["filtered"], "reasons": s["reasons"], "parts": _parts(s["score_parts"]),
             "posts": [_post_view(posts[i]) for i in ids if i in posts],
         })
     runs = [r for r in store.recent_runs(200) if r["slot"] == key][:10]
@@ -91,3 +92,8 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
                       "started_at": r["started_at"], "errors": r["report"].get("errors", [])}
                      for r in runs],
             "llm": bool(cfg.llm.providers)}
+
+
+def _parts(parts: dict[str, float]) -> str:
+    """Score parts in one line: ``engagement 1.58 · authors 1.50 · … · novelty 1``."""
+    return " · ".join(f"{name} {value:g}" for name, value in parts.items())

@@ -235,10 +235,12 @@ class Store:
         with self._tx():
             self.conn.execute("DELETE FROM stories WHERE slot = ?", (slot_key,))
             self.conn.executemany(
-                "INSERT INTO stories VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO stories (slot, story_id, rank, post_ids, representative, score, "
+                "reasons, filtered, score_parts) VALUES (?,?,?,?,?,?,?,?,?)",
                 [
                     (slot_key, s.id, rank, json.dumps(s.post_ids), s.representative.id,
-                     s.score, json.dumps(list(s.reasons), ensure_ascii=False), s.filtered)
+                     s.score, json.dumps(list(s.reasons), ensure_ascii=False), s.filtered,
+                     json.dumps({k: round(v, 4) for k, v in s.score_parts.items()}))
                     for rank, s in enumerate(stories, start=1)
                 ],
             )
@@ -418,10 +420,10 @@ class Store:
 
     def slot_stories(self, slot_key: str) -> list[dict[str, Any]]:
         """The stored stories of a slot (as its last run saw them), best first: story_id, rank,
-        post_ids, representative, score, reasons, filtered. Does NOT load the posts."""
+        post_ids, representative, score, score_parts, reasons, filtered. Does NOT load the posts."""
         rows = self.conn.execute("SELECT * FROM stories WHERE slot = ? ORDER BY rank", (slot_key,))
-        return [{**dict(r), "post_ids": json.loads(r["post_ids"]), "reasons": json.loads(r["reasons"])}
-                for r in rows]
+        return [{**dict(r), "post_ids": json.loads(r["post_ids"]), "reasons": json.loads(r["reasons"]),
+                 "score_parts": json.loads(r["score_parts"])} for r in rows]
 
 
 class _Transaction:
