@@ -25,7 +25,7 @@ from aidigest.stories.normalize import (
     to_simplified,
 )
 
-__all__ = ["BANDS", "Features", "featurize", "jaccard", "minhash_signatures", "text_similarity"]
+__all__ = ["BANDS", "Features", "featurize", "minhash_signatures", "text_similarity"]
 
 SHINGLE = 4
 BANDS, ROWS = 16, 4
@@ -125,14 +125,6 @@ def featurize(post: Post, lexicon: Lexicon | None = None) -> Features:
         ents=_with_sources(extract(text, lexicon), links),
         shingles=_shingles(text),
     )
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Exact Jaccard similarity of two sorted unique shingle arrays."""
-    if not len(a) or not len(b):
-        return 0.0
-    inter = len(np.intersect1d(a, b, assume_unique=True))
-    return inter / (len(a) + len(b) - inter)
 
 
 def text_similarity(a: Features, b: Features) -> float:

@@ -31,11 +31,11 @@ from functools import cached_property
 
 import numpy as np
 
-from aidigest.stories.entities import COMMON_NAMES, Entities, family
+from aidigest.stories.entities import COMMON_NAMES, family
 from aidigest.stories.features import Features, text_similarity
 from aidigest.stories.gloss import Weighed, weigh, word_similarity
 
-__all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "evidence", "specific", "window_stats"]
+__all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "evidence", "window_stats"]
 
 FEATURES = ("link", "strong", "names", "common", "subject", "figures", "overlap", "conflict",
             "text", "words", "translated", "cosine", "gap", "same_author", "cross_lang")
@@ -94,11 +94,6 @@ class Evidence:
     values: np.ndarray
     details: dict[str, str]
     has_cosine: bool = False
-
-
-def specific(ents: Entities) -> frozenset[str]:
-    """Entities that name a particular thing: strong ones, phrases, uncommon names."""
-    return ents.strong | ents.phrases | (ents.names - COMMON_NAMES)
 
 
 def conflict(a: frozenset[str], b: frozenset[str]) -> bool:
