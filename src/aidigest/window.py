@@ -94,10 +94,14 @@ def alias_table(cfg: Config, store: Store) -> dict[str, dict[str, Any]]:
 def _extra_aliases(cfg: Config, store: Store, posts: list[Post]) -> dict[str, str]:
     """Mine the window's posts (evidence kept in the store), then the mined and configured
     aliases beyond the package's table."""
-    configured = configured_aliases(cfg)
-    if cfg.stories.mine_aliases:
-        add_alias_evidence(store, mine(posts, Lexicon.build(configured)))
-    return {s: v["name"] for s, v in alias_table(cfg, store).items() if v["origin"] != "package"}
+    configured = {k.strip().lower(): v for k, v in configured_aliases(cfg).items()}
+    if not cfg.stories.mine_aliases:
+        return configured
+    add_alias_evidence(store, mine(posts, Lexicon.build(configured)))
+    package = default_lexicon().aliases
+    mined = {s.lower(): n for s, n in accepted(alias_counts(store)).items()
+             if s.lower() not in package}
+    return {**mined, **configured}  # as alias_table: configured win, the package's underlie
 
 
 def _model(cfg: Config) -> PairModel | None:
