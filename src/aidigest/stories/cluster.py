@@ -19,9 +19,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
+from aidigest.stories.batch import PostTable, evidence_matrix
 from aidigest.stories.features import BANDS, ROWS, Features, minhash_signatures
 from aidigest.stories.pairs import WindowStats, evidence, window_stats
 from aidigest.stories.scorer import PairModel, default_model
@@ -36,6 +38,7 @@ LSH_MIN = 0.3  # estimated shingle Jaccard a pair found by the bands alone must 
 GROUP_SAMPLE = 16  # members per side compared when two big groups meet
 CLIP_HIGH = 8.0
 GROUP_CAP = 2.0  # log-odds above the link threshold that one pair brings to a group's mean
+BATCH_MIN = 8  # fewer unscored pairs than this are scored one by one
 Verdicts = Mapping[tuple[str, str], bool]
 
 
@@ -58,6 +61,31 @@ class Scored:
     verdicts: Verdicts
     cache: dict[tuple[int, int], float] = field(default_factory=dict)
 
+    @cached_property
+    def table(self) -> PostTable:
+        return PostTable(self.feats, self.stats)
+
+    def prime(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Score the pairs not scored yet, all at once (the same numbers as :meth:`score`)."""
+        cache = self.cache
+        todo = sorted({p for i, j in pairs if (p := (i, j) if i < j else (j, i)) not in cache})
+        if len(todo) < BATCH_MIN:
+            for i, j in todo:
+                self.score(i, j)
+            return
+        a = np.array([i for i, _ in todo], dtype=np.int64)
+        b = np.array([j for _, j in todo], dtype=np.int64)
+        values, has = evidence_matrix(self.table, self.stats, a, b, self.vectors)
+        scores = self.model.scores(values, has)
+        cache.update(zip(todo, scores.tolist(), strict=True))
+        for i, j in todo if self.verdicts else ():
+            verdict = self.verdicts.get(pair_key(self.feats[i].id, self.feats[j].id))
+            if verdict is not None:
+                cache[(i, j)] = self._verdict(verdict)
+
+    def _verdict(self, same: bool) -> float:
+        return self.model.link_logit + 2.0 if same else -8.0
+
     def score(self, i: int, j: int) -> float:
         if i > j:
             i, j = j, i
@@ -65,7 +93,7 @@ class Scored:
             a, b = self.feats[i], self.feats[j]
             verdict = self.verdicts.get(pair_key(a.id, b.id))
             if verdict is not None:
-                value = self.model.link_logit + 2.0 if verdict else -8.0
+                value = self._verdict(verdict)
             else:
                 value = self.model.score(evidence(a, b, self.stats, self._cos(i, j)))
             self.cache[(i, j)] = value
@@ -160,20 +188,14 @@ def candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, i
             index["F" + k].append(i)
     pairs: set[tuple[int, int]] = set()
     for k, bucket in index.items():
-        if len(bucket) > (FIGURE_BUCKET if k[0] == "F" else NAME_BUCKET if k[0] == "N" else 10**9):
+        if len(bucket) < 2 or len(bucket) > (
+                FIGURE_BUCKET if k[0] == "F" else NAME_BUCKET if k[0] == "N" else 10**9):
             continue
         pairs.update(_bucket_pairs(bucket))
     sigs = minhash_signatures([feats[i] for i in active])
     row_of = {i: row for row, i in enumerate(active)}
-    banded: set[tuple[int, int]] = set()
-    for band in range(BANDS):
-        buckets: dict[bytes, list[int]] = defaultdict(list)
-        block = np.ascontiguousarray(sigs[:, band * ROWS : (band + 1) * ROWS])
-        for row, i in enumerate(active):
-            if len(feats[i].shingles):
-                buckets[block[row].tobytes()].append(i)
-        for bucket in buckets.values():
-            banded.update(_bucket_pairs(bucket))
+    banded = _banded(sigs, np.array(active, dtype=np.int64),
+                     np.array([len(feats[i].shingles) > 0 for i in active], dtype=bool))
     only = sorted(banded - pairs)
     if only:
         left = np.array([row_of[i] for i, _ in only])
@@ -181,6 +203,24 @@ def candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, i
         similar = (sigs[left] == sigs[right]).mean(axis=1) >= LSH_MIN
         pairs.update(p for p, keep in zip(only, similar, strict=True) if keep)
     return pairs
+
+
+def _banded(sigs: np.ndarray, ids: np.ndarray, usable: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs of posts whose signatures agree on all rows of some band (LSH): per band, rows
+    sorted by the band's values; runs of equal values are buckets (in post order)."""
+    found: set[tuple[int, int]] = set()
+    rows = np.flatnonzero(usable)
+    for band in range(BANDS):
+        block = sigs[rows, band * ROWS : (band + 1) * ROWS]
+        order = np.lexsort(block.T[::-1])
+        ordered = block[order]
+        change = np.any(ordered[1:] != ordered[:-1], axis=1)
+        edges = np.flatnonzero(np.concatenate(([True], change, [True])))
+        for begin, end in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+            if end - begin > 1:
+                members = np.sort(rows[order[begin:end]])
+                found.update(_bucket_pairs(ids[members].tolist()))
+    return found
 
 
 def score_window(
@@ -207,6 +247,7 @@ def _group_link(scored: Scored, a: list[int], b: list[int]) -> float:
     right = [j for j in b if not scored.feats[j].post.is_repost][:GROUP_SAMPLE]
     if not left or not right:
         return CLIP_HIGH
+    scored.prime((i, j) for i in left for j in right)
     total = sum(min(GROUP_CAP, scored.score(i, j)) for i in left for j in right)
     return total / (len(left) * len(right))
 
@@ -223,6 +264,7 @@ def group_posts(
     _structural(feats, comps)
     scored, _active, pairs = score_window(feats, embeddings, model, verdicts)
     link = scored.model.link_logit
+    scored.prime(pairs)
     edges = sorted((-s, i, j) for i, j in pairs if (s := scored.score(i, j)) >= link)
     for _neg, i, j in edges:
         ra, rb = comps.find(i), comps.find(j)
@@ -257,6 +299,7 @@ def borderline(
     first, at most ``limit``: the pairs an LLM may be asked about."""
     scored, _active, pairs = score_window(feats, embeddings, model)
     link = scored.model.link_logit
+    scored.prime(pairs)
     found = []
     for i, j in sorted(pairs):
         s = scored.score(i, j)

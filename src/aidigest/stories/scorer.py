@@ -85,6 +85,16 @@ class PairModel:
         w = self.weights_for(ev)
         return max(-CLIP, min(CLIP, w.logit(ev) - w.link_logit))
 
+    def scores(self, values: np.ndarray, has_cosine: np.ndarray) -> np.ndarray:
+        """:meth:`score` for many pairs: rows of feature values, and whether each pair has
+        vectors (scored by the full model) or not (the plain one)."""
+        out = np.empty(len(values))
+        for weights, rows in ((self.full, has_cosine), (self.plain, ~has_cosine)):
+            if rows.any():
+                logits = values[rows] @ weights.weights + weights.bias - weights.link_logit
+                out[rows] = np.clip(logits, -CLIP, CLIP)
+        return out
+
     def explain(self, ev: Evidence, top: int = 3) -> str:
         """The pair probability and the evidence that weighed most, in words."""
         w = self.weights_for(ev)

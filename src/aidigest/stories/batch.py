@@ -1,0 +1,271 @@
+"""The evidence of many pairs at once: the same numbers as :func:`.pairs.evidence`, computed
+as numpy columns over a window's posts instead of one pair at a time.
+
+Each post's sets (links, names, figures, words, senses) become integer ids in CSR arrays, once
+per window (:class:`PostTable`). For a list of pairs, two sets are intersected for all pairs
+together by joining ``(pair, id)`` keys (:func:`_shared`), and the per-pair sums are
+``bincount``s. Only the version-conflict check and the shingle Jaccard stay per pair (plain set
+operations on the few pairs that need them).
+
+Pure and deterministic. Does NOT explain a pair in words (see :func:`.pairs.evidence` with
+``explain``), decide (see :mod:`.scorer`) or group (see :mod:`.cluster`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from aidigest.stories.entities import COMMON_NAMES
+from aidigest.stories.features import Features
+from aidigest.stories.gloss import _chinese_senses as chinese_senses
+from aidigest.stories.pairs import CAP, FEATURES, WindowStats, conflict
+
+__all__ = ["PostTable", "evidence_matrix"]
+
+_COL = {name: i for i, name in enumerate(FEATURES)}
+
+
+@dataclass(frozen=True)
+class _Csr:
+    """Per-post id sets: post ``k`` holds ``ids[ptr[k]:ptr[k + 1]]`` (unique within a post)."""
+
+    ptr: np.ndarray
+    ids: np.ndarray
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.ptr)
+
+
+class _Vocab:
+    """Strings (or other keys) → dense integer ids."""
+
+    def __init__(self) -> None:
+        self.ids: dict[Hashable, int] = {}
+
+    def csr(self, sets: Iterable[Iterable[Hashable]]) -> _Csr:
+        ptr, flat = [0], []
+        ids = self.ids
+        for items in sets:
+            for item in items:
+                flat.append(ids.setdefault(item, len(ids)))
+            ptr.append(len(flat))
+        return _Csr(np.array(ptr, dtype=np.int64), np.array(flat, dtype=np.int64))
+
+    def values(self, fn: Callable[[Hashable], float]) -> np.ndarray:
+        """``fn(key)`` for every id, as a float array indexed by id."""
+        out = np.zeros(len(self.ids), dtype=np.float64)
+        for item, i in self.ids.items():
+            out[i] = fn(item)
+        return out
+
+
+def _expand(table: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pair index, id) for every id of every post in ``rows``."""
+    starts = table.ptr[rows]
+    sizes = table.ptr[rows + 1] - starts
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), sizes)
+    if not len(owner):
+        return owner, owner
+    offsets = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return owner, table.ids[np.repeat(starts, sizes) + offsets]
+
+
+def _shared(left: _Csr, rows_a: np.ndarray, right: _Csr, rows_b: np.ndarray, width: int
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(pair index, id) of every id that post ``rows_a[p]`` holds in ``left`` and post
+    ``rows_b[p]`` holds in ``right``: all pairs' intersections in one join."""
+    owner_a, ids_a = _expand(left, rows_a)
+    owner_b, ids_b = _expand(right, rows_b)
+    if not len(owner_a) or not len(owner_b):
+        return owner_a[:0], ids_a[:0]
+    found = np.isin(owner_a * width + ids_a, owner_b * width + ids_b, assume_unique=True)
+    return owner_a[found], ids_a[found]
+
+
+class PostTable:
+    """A window's posts as id arrays, with the window's weights per id (built once)."""
+
+    def __init__(self, feats: Sequence[Features], stats: WindowStats) -> None:
+        self.feats = feats
+        vocab = _Vocab()
+        ents = [f.ents for f in feats]
+        self.links = vocab.csr(f.links for f in feats)
+        self.strong = vocab.csr(e.strong for e in ents)
+        self.spec = vocab.csr(f.specific for f in feats)
+        self.soft = vocab.csr(f.specific - f.ents.strong for f in feats)
+        self.primary = vocab.csr(e.primary for e in ents)
+        self.common = vocab.csr(f.named & COMMON_NAMES for f in feats)
+        self.figures = vocab.csr(("#" + x for x in e.figures) for e in ents)
+        self.name_weight = vocab.values(lambda k: stats.weight(k) if isinstance(k, str) else 0.0)
+        self.width = max(1, len(vocab.ids))
+        self._words(feats, stats)
+        self.lang = np.array([f.lang for f in feats])
+        self.author = np.array([f.post.author.handle.lower() for f in feats])
+        self.time = np.array([f.post.created_at.timestamp() for f in feats], dtype=np.float64)
+
+    def _words(self, feats: Sequence[Features], stats: WindowStats) -> None:
+        """Word ids (stems and Chinese words) per post and, for matching across languages, the
+        senses of each word id (a stem: itself; a Chinese word: itself and its senses' stems)."""
+        vocab = _Vocab()
+        self.words = vocab.csr((*f.words.stems, *f.words.chinese) for f in feats)
+        chinese = {w for f in feats for w in f.words.chinese}
+        self.word_senses = vocab.csr(chinese_senses(w) if w in chinese else (w,)
+                                     for w in list(vocab.ids))
+        top = math.log(stats.n + 1)
+        df = stats.word_df
+        self.word_weight = vocab.values(lambda w: max(top - math.log(1 + df.get(str(w), 0)), 0.05))
+        self.word_width = max(1, len(vocab.ids))
+        owner = np.repeat(np.arange(len(feats)), self.words.sizes)
+        self.word_total = np.bincount(owner, weights=self.word_weight[self.words.ids],
+                                      minlength=len(feats))
+
+    def shared(self, left: _Csr, right: _Csr, a: np.ndarray, b: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+        return _shared(left, a, right, b, self.width)
+
+    def counts(self, table: _Csr, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        owner, _ids = self.shared(table, table, a, b)
+        return np.bincount(owner, minlength=len(a)).astype(np.float64)
+
+    def weighted(self, table: _Csr, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        owner, ids = self.shared(table, table, a, b)
+        total = np.bincount(owner, weights=self.name_weight[ids], minlength=len(a))
+        return np.minimum(CAP, total)
+
+    def shares(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair, both ways: the weight of one post's words that match a sense of the
+        other's, over its total (across languages: a Chinese word matches through any of its
+        senses)."""
+        width = self.word_width
+        owner_a, word_a, sense_a = self._senses(a)
+        owner_b, word_b, sense_b = self._senses(b)
+        out = []
+        for owner, word, sense, other in ((owner_a, word_a, sense_a, owner_b * width + sense_b),
+                                          (owner_b, word_b, sense_b, owner_a * width + sense_a)):
+            hit = np.isin(owner * width + sense, other)
+            matched = np.unique(owner[hit] * width + word[hit])
+            out.append(np.bincount(matched // width, weights=self.word_weight[matched % width],
+                                   minlength=len(a)))
+        ta, tb = self.word_total[a], self.word_total[b]
+        zero = np.zeros(len(a))
+        return (np.divide(out[0], ta, out=zero.copy(), where=ta > 0),
+                np.divide(out[1], tb, out=zero.copy(), where=tb > 0))
+
+    def _senses(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pair index, word id, sense id) for every sense of every word of posts ``rows``."""
+        owner, word = _expand(self.words, rows)
+        at, sense = _expand(self.word_senses, word)
+        return owner[at], word[at], sense
+
+    def same_words(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Per pair: weight of the words both posts use, over each post's total (one language)."""
+        owner, ids = _shared(self.words, a, self.words, b, self.word_width)
+        common = np.bincount(owner, weights=self.word_weight[ids], minlength=len(a))
+        return common
+
+
+def _harmonic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(x))
+    ok = (x > 0) & (y > 0)
+    out[ok] = 2 * x[ok] * y[ok] / (x[ok] + y[ok])
+    return out
+
+
+def evidence_matrix(table: PostTable, stats: WindowStats, a: np.ndarray, b: np.ndarray,
+                    vectors: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`~.pairs.FEATURES` rows of the pairs ``(a[p], b[p])`` (indices into the
+    table's posts) and, per pair, whether both posts have vectors."""
+    x = np.zeros((len(a), len(FEATURES)))
+    if not len(a):
+        return x, np.zeros(0, dtype=bool)
+    x[:, _COL["link"]] = table.counts(table.links, a, b) > 0
+    x[:, _COL["strong"]] = table.weighted(table.strong, a, b)
+    x[:, _COL["names"]] = table.weighted(table.soft, a, b)
+    x[:, _COL["common"]] = np.minimum(2.0, table.counts(table.common, a, b))
+    x[:, _COL["subject"]] = _subject(table, a, b)
+    x[:, _COL["figures"]] = np.minimum(CAP, table.counts(table.figures, a, b))
+    smaller = np.minimum(table.spec.sizes[a], table.spec.sizes[b]).astype(np.float64)
+    shared_spec = table.counts(table.spec, a, b)
+    x[:, _COL["overlap"]] = np.divide(shared_spec, smaller, out=np.zeros(len(a)), where=smaller > 0)
+    x[:, _COL["conflict"]] = _conflicts(table, a, b)
+    x[:, _COL["text"]] = _text(table.feats, a, b)
+    cross = _cross(table.lang[a], table.lang[b])
+    x[:, _COL["words"]] = np.where(cross, 0.0, 5 * _same_language(table, a, b))
+    x[:, _COL["translated"]] = np.where(cross, 5 * _across(table, a, b, cross), 0.0)
+    cos, has = _cosines(vectors, a, b)
+    baseline = np.array([stats.cosine_baseline(la, lb)
+                         for la, lb in zip(table.lang[a], table.lang[b], strict=True)])
+    x[:, _COL["cosine"]] = np.where(has, np.maximum(0.0, cos - baseline) * 5, 0.0)
+    x[:, _COL["gap"]] = np.minimum(2.0, np.abs(table.time[a] - table.time[b]) / 86400)
+    x[:, _COL["same_author"]] = table.author[a] == table.author[b]
+    x[:, _COL["cross_lang"]] = cross
+    return x, has
+
+
+def _cross(la: np.ndarray, lb: np.ndarray) -> np.ndarray:
+    return ((la == "zh") & (lb == "en")) | ((la == "en") & (lb == "zh"))
+
+
+def _subject(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    one = np.bincount(table.shared(table.primary, table.spec, a, b)[0], minlength=len(a)) > 0
+    two = np.bincount(table.shared(table.primary, table.spec, b, a)[0], minlength=len(a)) > 0
+    return 0.5 * one + 0.5 * two
+
+
+def _conflicts(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Both posts name versions and they differ: disjoint sets at once, otherwise the family
+    check of :func:`.pairs.conflict` on the (few) pairs that share one."""
+    sizes = table.strong.sizes
+    both = (sizes[a] > 0) & (sizes[b] > 0)
+    shared = table.counts(table.strong, a, b)
+    out = (both & (shared == 0)).astype(np.float64)
+    feats = table.feats
+    for p in np.flatnonzero(both & (shared > 0) & (sizes[a] > shared) & (sizes[b] > shared)):
+        out[p] = conflict(feats[a[p]].ents.strong, feats[b[p]].ents.strong)
+    return out
+
+
+def _text(feats: Sequence[Features], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Exact shingle Jaccard per pair (set intersections are fast at post sizes)."""
+    out = np.zeros(len(a))
+    for p, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+        sa, sb = feats[i].shingle_set, feats[j].shingle_set
+        if sa and sb:
+            inter = len(sa & sb)
+            out[p] = inter / (len(sa) + len(sb) - inter)
+    return out
+
+
+def _same_language(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    common = table.same_words(a, b)
+    ta, tb = table.word_total[a], table.word_total[b]
+    ok = (ta > 0) & (tb > 0)
+    share_a = np.divide(common, ta, out=np.zeros(len(a)), where=ok)
+    share_b = np.divide(common, tb, out=np.zeros(len(a)), where=ok)
+    return _harmonic(share_a, share_b)
+
+
+def _across(table: PostTable, a: np.ndarray, b: np.ndarray, cross: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(a))
+    rows = np.flatnonzero(cross)
+    if len(rows):
+        out[rows] = _harmonic(*table.shares(a[rows], b[rows]))
+    return out
+
+
+def _cosines(vectors: dict[int, np.ndarray], a: np.ndarray, b: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    has = np.array([i in vectors and j in vectors for i, j in zip(a.tolist(), b.tolist(),
+                                                                  strict=True)], dtype=bool)
+    cos = np.zeros(len(a))
+    rows = np.flatnonzero(has)
+    if len(rows):
+        left = np.stack([vectors[int(i)] for i in a[rows]])
+        right = np.stack([vectors[int(j)] for j in b[rows]])
+        cos[rows] = np.einsum("ij,ij->i", left, right)
+    return cos, has
