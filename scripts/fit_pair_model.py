@@ -78,7 +78,8 @@ def project_set(cache: Path) -> tuple[Pairs, int]:
 
 # How a real-data set is built (English bullets at 12:00, Chinese items at 20:00, every Chinese
 # item by one account, positives always cross-language) says nothing of real timelines: these
-# features are zeroed for its pairs, so their weights are learned from the project's set alone.
+# features' weights are learned from the project's set alone (see :func:`fit`), while the
+# real-data pairs keep their true values, so they are fitted as a run scores them.
 BUILD_ARTEFACTS = ("gap", "same_author", "cross_lang")
 
 
@@ -95,7 +96,6 @@ def real_set(data: Path, cache: Path) -> tuple[Pairs, int]:
         lo, hi = parse_instant(w["since"]), parse_instant(w["until"])
         inside = [p for p in posts if lo <= p.created_at < hi]
         for values, y in window_pairs(inside, vectors, label):
-            values[[FEATURES.index(f) for f in BUILD_ARTEFACTS]] = 0.0
             key = (values.tobytes(), y)
             if key not in seen:  # a pair seen in two windows counts once
                 seen.add(key)  # type: ignore[arg-type]
@@ -111,12 +111,13 @@ POSITIVE = ("link", "strong", "names", "common", "subject", "figures", "overlap"
 NEGATIVE = ("conflict", "gap")
 
 
-def _newton(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> np.ndarray:
+def _newton(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float,
+            offset: np.ndarray | float = 0.0) -> np.ndarray:
     beta = np.zeros(x.shape[1])
     reg = np.full(x.shape[1], l2)
     reg[-1] = 0.0
     for _ in range(60):
-        p = 1 / (1 + np.exp(-(x @ beta)))
+        p = 1 / (1 + np.exp(-(x @ beta + offset)))
         grad = x.T @ (w * (p - y)) + reg * beta
         hess = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(reg)
         step = np.linalg.solve(hess, grad)
@@ -127,9 +128,23 @@ def _newton(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> np.ndarra
 
 
 def fit(sets: list[Pairs], l2: float = 1.0, drop: Sequence[str] = ()) -> tuple[np.ndarray, float]:
+    """Weights and bias in two stages. The :data:`BUILD_ARTEFACTS` weights are fitted on the
+    project's own set alone (the first set); with them held fixed (each pair keeps its true
+    values, as a run scores it), the other weights are fitted on every set."""
+    first, _bias = _fit([sets[0]], l2, drop)
+    fixed = np.zeros(len(FEATURES))
+    arts = [FEATURES.index(f) for f in BUILD_ARTEFACTS]
+    fixed[arts] = first[arts]
+    weights, bias = _fit(sets, l2, (*drop, *BUILD_ARTEFACTS), fixed)
+    return weights + fixed, bias
+
+
+def _fit(sets: list[Pairs], l2: float, drop: Sequence[str], fixed: np.ndarray | None = None
+         ) -> tuple[np.ndarray, float]:
     """Weights and bias of a weighted L2 logistic regression (Newton's method), the features
-    in ``drop`` held at 0, the :data:`POSITIVE` ones kept non-negative and the :data:`NEGATIVE`
-    ones non-positive (a feature whose weight comes out on the wrong side is dropped)."""
+    in ``drop`` held at 0 (or at their ``fixed`` weights), the :data:`POSITIVE` ones kept
+    non-negative and the :data:`NEGATIVE` ones non-positive (a feature whose weight comes out
+    on the wrong side is dropped)."""
     rows, ys, ws = [], [], []
     for pairs in sets:
         pos = sum(y for _, y in pairs) or 1
@@ -141,8 +156,9 @@ def fit(sets: list[Pairs], l2: float = 1.0, drop: Sequence[str] = ()) -> tuple[n
     x_all = np.hstack([np.array(rows), np.ones((len(rows), 1))])
     y, w = np.array(ys, dtype=float), np.array(ws) * len(rows) / len(sets)
     keep = [i for i, f in enumerate(FEATURES) if f not in drop]
+    offset = x_all[:, : len(FEATURES)] @ fixed if fixed is not None else 0.0
     while True:
-        beta = _newton(x_all[:, [*keep, len(FEATURES)]], y, w, l2)
+        beta = _newton(x_all[:, [*keep, len(FEATURES)]], y, w, l2, offset)
         wrong = [k for k, i in enumerate(keep) if (FEATURES[i] in POSITIVE and beta[k] < 0)
                  or (FEATURES[i] in NEGATIVE and beta[k] > 0)]
         if not wrong:

@@ -101,6 +101,9 @@ class PostTable:
         self.primary = vocab.csr(e.primary for e in ents)
         self.common = vocab.csr(f.named & COMMON_NAMES for f in feats)
         self.figures = vocab.csr(("#" + x for x in e.figures) for e in ents)
+        sizes = np.array([len(f.shingles) for f in feats], dtype=np.int64)
+        self.shingles = _Csr(np.concatenate(([0], np.cumsum(sizes))), np.concatenate(
+            [np.zeros(0, dtype=np.uint32), *(f.shingles for f in feats)]))
         self.name_weight = vocab.values(lambda k: stats.weight(k) if isinstance(k, str) else 0.0)
         self.width = max(1, len(vocab.ids))
         self._words(feats, stats)
@@ -193,13 +196,14 @@ def evidence_matrix(table: PostTable, stats: WindowStats, a: np.ndarray, b: np.n
     shared_spec = table.counts(table.spec, a, b)
     x[:, _COL["overlap"]] = np.divide(shared_spec, smaller, out=np.zeros(len(a)), where=smaller > 0)
     x[:, _COL["conflict"]] = _conflicts(table, a, b)
-    x[:, _COL["text"]] = _text(table.feats, a, b)
+    x[:, _COL["text"]] = _text(table, a, b)
     cross = _cross(table.lang[a], table.lang[b])
     x[:, _COL["words"]] = np.where(cross, 0.0, 5 * _same_language(table, a, b))
     x[:, _COL["translated"]] = np.where(cross, 5 * _across(table, a, b, cross), 0.0)
     cos, has = _cosines(vectors, a, b)
-    baseline = np.array([stats.cosine_baseline(la, lb)
-                         for la, lb in zip(table.lang[a], table.lang[b], strict=True)])
+    feats = table.feats
+    baseline = np.array([stats.cosine_baseline(feats[i], feats[j]) if has[p] else 0.0
+                         for p, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True))])
     x[:, _COL["cosine"]] = np.where(has, np.maximum(0.0, cos - baseline) * 5, 0.0)
     x[:, _COL["gap"]] = np.minimum(2.0, np.abs(table.time[a] - table.time[b]) / 86400)
     x[:, _COL["same_author"]] = table.author[a] == table.author[b]
@@ -230,14 +234,24 @@ def _conflicts(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def _text(feats: Sequence[Features], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Exact shingle Jaccard per pair (set intersections are fast at post sizes)."""
+def _text(table: PostTable, a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> np.ndarray:
+    """Exact shingle Jaccard per pair: each side's ``(pair, shingle)`` keys come out sorted
+    (posts' shingles are sorted), so one ``searchsorted`` counts every intersection."""
     out = np.zeros(len(a))
-    for p, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
-        sa, sb = feats[i].shingle_set, feats[j].shingle_set
-        if sa and sb:
-            inter = len(sa & sb)
-            out[p] = inter / (len(sa) + len(sb) - inter)
+    sizes = table.shingles.sizes
+    for begin in range(0, len(a), chunk):
+        left, right = a[begin : begin + chunk], b[begin : begin + chunk]
+        owner_a, ids_a = _expand(table.shingles, left)
+        owner_b, ids_b = _expand(table.shingles, right)
+        if not len(ids_a) or not len(ids_b):
+            continue
+        keys_a = (owner_a << 32) | ids_a.astype(np.int64)
+        keys_b = (owner_b << 32) | ids_b.astype(np.int64)
+        at = np.minimum(np.searchsorted(keys_b, keys_a), len(keys_b) - 1)
+        inter = np.bincount(owner_a[keys_b[at] == keys_a], minlength=len(left))
+        size_a, size_b = sizes[left], sizes[right]
+        out[begin : begin + len(left)] = np.divide(
+            inter, size_a + size_b - inter, out=np.zeros(len(left)), where=(size_a > 0) & (size_b > 0))
     return out
 
 

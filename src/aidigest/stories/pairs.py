@@ -40,6 +40,8 @@ __all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "evidence", "windo
 FEATURES = ("link", "strong", "names", "common", "subject", "figures", "overlap", "conflict",
             "text", "words", "translated", "cosine", "gap", "same_author", "cross_lang")
 CAP = 3.0
+NEIGHBOURS = 10  # nearest neighbours whose mean cosine is a post's baseline
+NEIGHBOUR_POOL = 4096  # posts a baseline is measured against, at most
 
 
 @dataclass
@@ -50,6 +52,7 @@ class WindowStats:
     df: dict[str, int]
     n: int
     lang_means: dict[str, np.ndarray] = field(default_factory=dict)
+    hubs: dict[str, tuple[float, float]] = field(default_factory=dict)
     feats: Sequence[Features] = ()
     _weighed: dict[str, Weighed] = field(default_factory=dict)
     _weights: dict[str, float] = field(default_factory=dict)
@@ -80,10 +83,17 @@ class WindowStats:
             self._weights[name] = found
         return found
 
-    def cosine_baseline(self, lang_a: str, lang_b: str) -> float:
-        """The mean cosine of two posts of these languages in this window (the dot product of
-        the two languages' mean vectors): what "similar" means differs across languages."""
-        ma, mb = self.lang_means.get(lang_a), self.lang_means.get(lang_b)
+    def cosine_baseline(self, fa: Features, fb: Features) -> float:
+        """How similar the two posts are to their nearest neighbours anyway: the mean, over
+        both posts, of each one's mean cosine to its :data:`NEIGHBOURS` nearest posts of the
+        other post's language kind (same or other language) in this window. A post close to
+        everything (a roundup) needs more to stand out (hubness correction, as CSLS does for
+        cross-lingual word vectors). Without neighbours: the mean cosine of the languages."""
+        cross = fa.lang != fb.lang
+        ra, rb = self.hubs.get(fa.id), self.hubs.get(fb.id)
+        if ra is not None and rb is not None and not math.isnan(ra[cross] + rb[cross]):
+            return (ra[cross] + rb[cross]) / 2
+        ma, mb = self.lang_means.get(fa.lang), self.lang_means.get(fb.lang)
         return float(ma @ mb) if ma is not None and mb is not None else 0.8
 
 
@@ -118,7 +128,38 @@ def window_stats(feats: Sequence[Features], vectors: Mapping[str, np.ndarray] | 
         if vectors and f.id in vectors:
             by_lang.setdefault(f.lang, []).append(vectors[f.id])
     means = {lang: np.mean(vs, axis=0) for lang, vs in by_lang.items() if len(vs) >= 2}
-    return WindowStats(dict(df), len(feats), means, feats)
+    return WindowStats(dict(df), len(feats), means, _hubs(feats, vectors or {}), feats)
+
+
+def _hubs(feats: Sequence[Features], vectors: Mapping[str, np.ndarray]
+          ) -> dict[str, tuple[float, float]]:
+    """Per post with a vector: its mean cosine to its :data:`NEIGHBOURS` nearest posts of the
+    same language and of other languages (NaN where there are none), over at most
+    :data:`NEIGHBOUR_POOL` posts of the window (evenly spaced), in blocks."""
+    have = [f for f in feats if f.id in vectors]
+    if len(have) < 2:
+        return {}
+    pool = have[:: max(1, math.ceil(len(have) / NEIGHBOUR_POOL))]
+    matrix = np.stack([np.asarray(vectors[f.id], dtype=np.float32) for f in pool])
+    pool_lang = np.array([f.lang for f in pool])
+    pool_ids = np.array([f.id for f in pool])
+    out: dict[str, tuple[float, float]] = {}
+    for begin in range(0, len(have), 1024):
+        block = have[begin : begin + 1024]
+        cos = np.stack([np.asarray(vectors[f.id], dtype=np.float32) for f in block]) @ matrix.T
+        cos[np.array([f.id for f in block])[:, None] == pool_ids[None, :]] = np.nan
+        for row, f in enumerate(block):
+            same = pool_lang == f.lang
+            out[f.id] = (_top_mean(cos[row, same]), _top_mean(cos[row, ~same]))
+    return out
+
+
+def _top_mean(values: np.ndarray) -> float:
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return math.nan
+    k = min(NEIGHBOURS, len(values))
+    return float(np.partition(values, len(values) - k)[len(values) - k :].mean())
 
 
 def _weighted(shared: frozenset[str], stats: WindowStats) -> float:
@@ -158,7 +199,7 @@ def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None,
         text_similarity(fa, fb),
         0.0 if cross else 5 * words,
         5 * words if cross else 0.0,
-        max(0.0, cos - stats.cosine_baseline(fa.lang, fb.lang)) * 5 if cos is not None else 0.0,
+        max(0.0, cos - stats.cosine_baseline(fa, fb)) * 5 if cos is not None else 0.0,
         min(2.0, gap),
         1.0 if fa.post.author.handle.lower() == fb.post.author.handle.lower() else 0.0,
         1.0 if cross else 0.0,
