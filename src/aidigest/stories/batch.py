@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aidigest.stories.entities import COMMON_NAMES
+from aidigest.stories.entities import COMMON_NAMES, family
 from aidigest.stories.features import Features
 from aidigest.stories.gloss import _chinese_senses as chinese_senses
-from aidigest.stories.pairs import CAP, FEATURES, WindowStats, conflict
+from aidigest.stories.pairs import CAP, FEATURES, WindowStats
 
 __all__ = ["PostTable", "evidence_matrix"]
 
@@ -104,6 +104,10 @@ class PostTable:
         sizes = np.array([len(f.shingles) for f in feats], dtype=np.int64)
         self.shingles = _Csr(np.concatenate(([0], np.cumsum(sizes))), np.concatenate(
             [np.zeros(0, dtype=np.uint32), *(f.shingles for f in feats)]))
+        self.family_names: dict[str, int] = {}
+        self.family = np.array([self.family_names.setdefault(f, len(self.family_names))
+                                if (f := family(k) if isinstance(k, str) else "") else -1
+                                for k in vocab.ids], dtype=np.int64)
         self.name_weight = vocab.values(lambda k: stats.weight(k) if isinstance(k, str) else 0.0)
         self.width = max(1, len(vocab.ids))
         self._words(feats, stats)
@@ -222,16 +226,23 @@ def _subject(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _conflicts(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Both posts name versions and they differ: disjoint sets at once, otherwise the family
-    check of :func:`.pairs.conflict` on the (few) pairs that share one."""
+    """:func:`.pairs.conflict` per pair: both posts name versions, and the sets are disjoint
+    or each side has a version of one family (``qwen``) that the other lacks."""
     sizes = table.strong.sizes
     both = (sizes[a] > 0) & (sizes[b] > 0)
     shared = table.counts(table.strong, a, b)
-    out = (both & (shared == 0)).astype(np.float64)
-    feats = table.feats
-    for p in np.flatnonzero(both & (shared > 0) & (sizes[a] > shared) & (sizes[b] > shared)):
-        out[p] = conflict(feats[a[p]].ents.strong, feats[b[p]].ents.strong)
-    return out
+    width = table.width
+    families = len(table.family_names) + 1
+    only = []
+    for left, right in ((a, b), (b, a)):
+        owner, ids = _expand(table.strong, left)
+        owner_r, ids_r = _expand(table.strong, right)
+        alone = ~np.isin(owner * width + ids, owner_r * width + ids_r)
+        fam = table.family[ids[alone]]
+        only.append(owner[alone][fam >= 0] * families + fam[fam >= 0])
+    clash = np.zeros(len(a), dtype=bool)
+    clash[np.intersect1d(only[0], only[1]) // families] = True
+    return (both & ((shared == 0) | clash)).astype(np.float64)
 
 
 def _text(table: PostTable, a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> np.ndarray:

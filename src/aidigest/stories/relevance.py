@@ -31,14 +31,19 @@ DEFAULT_KEYWORDS = (
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex; Latin words must not touch other Latin letters (``ai`` ≠ ``said``)."""
-    parts = []
+    """One regex; Latin words must not touch other Latin letters (``ai`` ≠ ``said``). A
+    lookahead on the words' first characters skips positions where none can start (the
+    same matches, found faster)."""
+    parts, first = [], set()
     for word in sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True):
         escaped = re.escape(word)
         if re.match(r"[a-z0-9]", word):
             escaped = r"(?<![a-z0-9])" + escaped + r"(?![a-z0-9])"
         parts.append(escaped)
-    return re.compile("|".join(parts)) if parts else None
+        first.add(re.escape(word[0]))
+    if not parts:
+        return None
+    return re.compile(f"(?=[{''.join(sorted(first))}])(?:{'|'.join(parts)})")
 
 
 @dataclass(frozen=True)
