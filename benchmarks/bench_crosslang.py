@@ -89,11 +89,16 @@ def rows(data: Path | None, embeddings: bool = True) -> list[dict[str, Any]]:
         return []
     r = measure(data, embeddings)
     tag = "with" if embeddings else "without"
+    recall: dict[str, Any] = {
+        "figure": f"stories: real-data cross-language recall ({r['windows']} windows, {tag} "
+                  "embeddings)", "median": round(r["recall"], 3), "unit": "",
+        "bound": f">= {BOUND_RECALL}", "ratio": f"{r['hits']}/{r['positives']}",
+        "ok": r["recall"] >= BOUND_RECALL}
+    if not embeddings:  # the fallback mode: reported, the bound is for the default
+        recall["bound"] = "- (fallback mode: reported, no bound)"
+        del recall["ok"]
     return [
-        {"figure": f"stories: real-data cross-language recall ({r['windows']} windows, {tag} "
-                   "embeddings)", "median": round(r["recall"], 3), "unit": "",
-         "bound": f">= {BOUND_RECALL}", "ratio": f"{r['hits']}/{r['positives']}",
-         "ok": r["recall"] >= BOUND_RECALL},
+        recall,
         {"figure": f"stories: real-data false-merge rate ({tag} embeddings)",
          "median": round(r["false_merges"], 4),
          "unit": "", "bound": f"<= {BOUND_FALSE}", "ratio": f"{r['merged']}/{r['negatives']}",
