@@ -14,7 +14,8 @@ Pure and deterministic. Does NOT explain a pair in words (see :func:`.pairs.evid
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from itertools import chain
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,14 +48,14 @@ class _Vocab:
     def __init__(self) -> None:
         self.ids: dict[Hashable, int] = {}
 
-    def csr(self, sets: Iterable[Iterable[Hashable]]) -> _Csr:
-        ptr, flat = [0], []
+    def csr(self, sets: Iterable[Collection[Hashable]]) -> _Csr:
+        groups = list(sets)
         ids = self.ids
-        for items in sets:
-            for item in items:
-                flat.append(ids.setdefault(item, len(ids)))
-            ptr.append(len(flat))
-        return _Csr(np.array(ptr, dtype=np.int64), np.array(flat, dtype=np.int64))
+        add = ids.setdefault
+        flat = [add(item, len(ids)) for item in chain.from_iterable(groups)]
+        ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+        np.cumsum([len(g) for g in groups], out=ptr[1:])
+        return _Csr(ptr, np.array(flat, dtype=np.int64))
 
     def values(self, fn: Callable[[Hashable], float]) -> np.ndarray:
         """``fn(key)`` for every id, as a float array indexed by id."""
@@ -100,7 +101,7 @@ class PostTable:
         self.soft = vocab.csr(f.specific - f.ents.strong for f in feats)
         self.primary = vocab.csr(e.primary for e in ents)
         self.common = vocab.csr(f.named & COMMON_NAMES for f in feats)
-        self.figures = vocab.csr(("#" + x for x in e.figures) for e in ents)
+        self.figures = vocab.csr(e.figures for e in ents)
         sizes = np.array([len(f.shingles) for f in feats], dtype=np.int64)
         self.shingles = _Csr(np.concatenate(([0], np.cumsum(sizes))), np.concatenate(
             [np.zeros(0, dtype=np.uint32), *(f.shingles for f in feats)]))
