@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 
 from aidigest.config import StoriesSection
@@ -145,3 +146,39 @@ def test_aliases_file_and_table_from_the_cli(tmp_path: object, project: object, 
                                 "origin": "configured", "posts": None}
     assert table["月之暗面科技"]["origin"] == "configured"
     assert table["千问"]["origin"] == "package"
+
+
+def test_cosine_is_measured_against_each_posts_neighbours() -> None:
+    """A roundup post close to everything gets no cosine credit for a pair that a specific
+    post earns with the same raw cosine (the hubness correction of the ``cosine`` feature)."""
+    from aidigest.stories.pairs import FEATURES, evidence, window_stats
+
+    rng = np.random.default_rng(11)
+    common = rng.normal(size=32)  # as in real embeddings, every post shares a direction
+    topics = rng.normal(size=(8, 32)) / np.sqrt(32) + 1.5 * common / np.linalg.norm(common)
+    posts, vectors = [], {}
+    for k in range(8):  # one English and one Chinese post per topic
+        for lang, text in (("en", f"Topic {k} news from the lab"), ("zh", f"第{k}个话题的新闻")):
+            p = make_post(f"{lang}{k}", f"u{lang}{k}", text, WHEN, lang=lang)
+            v = topics[k] + rng.normal(scale=0.04, size=32)
+            posts.append(p)
+            vectors[p.id] = v / np.linalg.norm(v)
+    hub = make_post("roundup", "digest", "Roundup of all topics today", WHEN, lang="en")
+    mean = topics.mean(axis=0)
+    vectors[hub.id] = mean / np.linalg.norm(mean)
+    posts.append(hub)
+    feats = {p.id: featurize(p) for p in posts}
+    stats = window_stats(list(feats.values()), vectors)
+    col = FEATURES.index("cosine")
+
+    def cosine_feature(a: str, b: str) -> float:
+        cos = float(vectors[a] @ vectors[b])
+        return float(evidence(feats[a], feats[b], stats, cos).values[col])
+
+    specific = cosine_feature("en3", "zh3")
+    roundup = cosine_feature("roundup", "zh3")
+    raw_roundup = float(vectors["roundup"] @ vectors["zh3"])
+    assert raw_roundup > 0.8  # a high raw cosine
+    assert specific > 0.2
+    assert roundup < specific / 2
+    assert cosine_feature("en3", "zh5") == 0.0  # different topics: nothing above the neighbours
