@@ -266,6 +266,7 @@ def group_posts(
     link = scored.model.link_logit
     scored.prime(pairs)
     edges = sorted((-s, i, j) for i, j in pairs if (s := scored.score(i, j)) >= link)
+    scored.prime(_reachable_pairs(feats, edges))
     for _neg, i, j in edges:
         ra, rb = comps.find(i), comps.find(j)
         if ra == rb:
@@ -278,6 +279,23 @@ def group_posts(
         said = [_say(scored, r) for r in comps.reasons.get(root, [])[:REASONS]]
         groups.append(Group(sorted(members), said))
     return sorted(groups, key=lambda g: g.members[0])
+
+
+def _reachable_pairs(feats: Sequence[Features], edges: list[tuple[float, int, int]],
+                     limit: int = 64) -> list[tuple[int, int]]:
+    """Every pair average link may ask about, so they are scored in one batch: groups only
+    grow along structural joins and linked pairs, so both posts of such a pair lie in one
+    component of that graph (components over ``limit`` posts are left to be scored on demand)."""
+    reach = _Components(len(feats))
+    _structural(feats, reach)
+    for _neg, i, j in edges:
+        reach.union(i, j, "")
+    found = []
+    for members in reach.members.values():
+        originals = sorted(i for i in members if not feats[i].post.is_repost)
+        if 2 < len(originals) <= limit:
+            found.extend((a, b) for x, a in enumerate(originals) for b in originals[x + 1 :])
+    return found
 
 
 def _say(scored: Scored, reason: str | tuple[int, int]) -> str:
