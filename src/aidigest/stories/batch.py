@@ -14,9 +14,9 @@ Pure and deterministic. Does NOT explain a pair in words (see :func:`.pairs.evid
 from __future__ import annotations
 
 import math
-from itertools import chain
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
