@@ -215,8 +215,9 @@ def _latin_runs(text: str) -> list[list[Token]]:
     raws = [m.group(0) for m in matches]
     for match, raw in zip(matches, raws, strict=True):
         start, end = match.span()
+        plain = raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP
         in_cjk = _touches_cjk(text, start, end)
-        if raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP and not in_cjk:
+        if plain and not in_cjk:
             broken = True  # a plain lowercase word names nothing and ends the run
             continue
         token = raw[:-2] if raw.endswith(("'s", "’s")) else raw
@@ -275,18 +276,39 @@ def _compound(
 
 
 def _run_entities(run: list[Token], bucket: Bucket) -> None:
-    """Names, versions, compounds and phrases of one run, with their offsets."""
+    """Names, versions, compounds and phrases of one run, with their offsets (the first
+    offset a key is found at is kept)."""
+    adds, first = _run_found(tuple((tok, start, cjk) for tok, start, cjk, _ in run))
+    for kind, k in adds:
+        bucket[kind].add(k)
+    pos = bucket["pos"]
+    for k, index in first:
+        pos.setdefault(k, run[index][3])
+
+
+RunFound = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...]]
+
+
+@lru_cache(maxsize=16384)
+def _run_found(run: tuple[tuple[str, bool, bool], ...]) -> RunFound:
+    """What one run (token, sentence start, inside CJK) holds: the (kind, key) pairs, and
+    each key with the index of the token it was first found at. Cached: runs repeat."""
+    bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
+                      "pos": {}}
     names = []
-    for i, (tok, start, cjk, _) in enumerate(run):
+    for i, (tok, start, cjk) in enumerate(run):
         nxt = run[i + 1][0] if i + 1 < len(run) else ""
         before = bool(nxt) and (nxt[0].isdigit() or nxt[0].isupper()) and key(nxt) not in STOP
         names.append((tok, _is_name(tok, start, cjk, before)))
     keys = [key(tok) for tok, _ in names]
     for j, (tok, ok) in enumerate(names):
         if ok:
-            _classify(tok, bucket, run[j][3])
-        _compound(names, keys, j, bucket, run[j - 1][3] if j else run[j][3])
-    _phrases(names, [t[3] for t in run], bucket, [t[1] for t in run])
+            _classify(tok, bucket, j)
+        _compound(names, keys, j, bucket, j - 1 if j else j)
+    _phrases(names, list(range(len(run))), bucket, [t[1] for t in run])
+    adds = tuple((kind, k) for kind in ("strong", "names", "versions", "phrases")
+                 for k in bucket[kind])
+    return adds, tuple(bucket["pos"].items())
 
 
 def _phrases(names: list[tuple[str, bool]], offsets: list[int], bucket: Bucket,
@@ -351,6 +373,11 @@ def _span(gap: str) -> int:
     return len(gap) + len(_CJK.findall(gap))
 
 
+def _tags(pattern: re.Pattern[str], mark: str, text: str) -> frozenset[str]:
+    """The lowercase @mentions or #hashtags of ``text`` (none without the ``mark``)."""
+    return frozenset(t.lower() for t in pattern.findall(text)) if mark in text else frozenset()
+
+
 def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
     """All entity keys of ``text`` (already simplified for matching)."""
     lexicon = lexicon or default_lexicon()
@@ -376,6 +403,6 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
         phrases=frozenset(bucket["phrases"] - bucket["strong"]),
         versions=frozenset(bucket["versions"]),
         figures=_figures(text, bucket),
-        mentions=frozenset(m.lower() for m in _MENTION_RE.findall(text)),
-        hashtags=frozenset(h.lower() for h in _HASHTAG_RE.findall(text)),
+        mentions=_tags(_MENTION_RE, "@", text),
+        hashtags=_tags(_HASHTAG_RE, "#", text),
     )

@@ -107,7 +107,7 @@ def _chinese_senses(word: str) -> frozenset[str]:
 def bag(text: str) -> Bag:
     """The content words of ``text``: Latin stems, and Chinese runs split into dictionary
     words by forward maximum matching (离职 matches {离职, leav, job, resign})."""
-    stems = _content_stems(_CJK_RUN.sub(" ", text))
+    stems = _content_stems(text)  # Chinese characters never join or start a Latin word
     chinese: list[str] = []
     if _dictionary():
         for run in _CJK_RUN.findall(text):

@@ -145,7 +145,9 @@ def clean_text(text: str) -> str:
     if not text.isascii() and _CHARS_RE.search(text):  # translate only when it changes text
         text = text.translate(_CHARS)
     text = _URL_RE.sub(" ", text)
-    text = _RT_PREFIX.sub("", text.strip())
+    text = text.strip()
+    if text.startswith("RT @"):
+        text = _RT_PREFIX.sub("", text)
     return _SPACE_RE.sub(" ", text).strip()
 
 
