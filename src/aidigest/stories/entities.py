@@ -213,11 +213,11 @@ def _latin_runs(text: str) -> list[list[Token]]:
     last_end, broken = -10, False
     matches = list(_LATIN_TOKEN.finditer(text))
     raws = [m.group(0) for m in matches]
+    has_cjk = not text.isascii() and _CJK.search(text) is not None
     for match, raw in zip(matches, raws, strict=True):
         start, end = match.span()
-        plain = raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP
-        in_cjk = _touches_cjk(text, start, end)
-        if plain and not in_cjk:
+        in_cjk = has_cjk and _touches_cjk(text, start, end)
+        if not in_cjk and raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP:
             broken = True  # a plain lowercase word names nothing and ends the run
             continue
         token = raw[:-2] if raw.endswith(("'s", "’s")) else raw
