@@ -44,15 +44,23 @@ class AliasScanner:
         if free:
             heads.append(_char_class(sorted({s[0] for s in free})) + _after("", free))
         self._heads = [re.compile(head, re.IGNORECASE) for head in heads]
-        self._firsts = {c: re.compile(re.escape(c), re.IGNORECASE)
-                        for c in {s[0] for s in self._spellings}}
+        self._groups: dict[str, list[int]] = {}  # first character → spellings (their order)
+        for index, spelling in enumerate(self._spellings):
+            self._groups.setdefault(spelling[0], []).append(index)
+        # A cased first character may match other characters under IGNORECASE (``k`` also
+        # matches ``K`` and the Kelvin sign); the regex engine matches an uncased one exactly.
+        self._cased = {c: re.compile(re.escape(c), re.IGNORECASE)
+                       for c in self._groups if c != c.lower() or c != c.upper()}
         self._by_char: dict[str, re.Pattern[str] | None] = {}
 
     def _branches_at(self, char: str) -> re.Pattern[str] | None:
         """The alternation of the branches whose first character matches ``char``."""
         if char not in self._by_char:
-            starts = {c for c, first in self._firsts.items() if first.fullmatch(char)}
-            parts = [branch(s) for s in self._spellings if s[0] in starts]
+            starts = [c for c, first in self._cased.items() if first.fullmatch(char)]
+            if char in self._groups and char not in self._cased:
+                starts.append(char)
+            indexes = sorted(i for c in starts for i in self._groups[c])
+            parts = [branch(self._spellings[i]) for i in indexes]
             self._by_char[char] = re.compile("|".join(parts), re.IGNORECASE) if parts else None
         return self._by_char[char]
 

@@ -102,15 +102,15 @@ def is_generic_link(canonical: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _converter() -> tuple[object, frozenset[str]]:
-    """The OpenCC t2s converter and the set of characters it changes (built once)."""
+def _converter() -> tuple[object, re.Pattern[str]]:
+    """The OpenCC t2s converter and a regex of the characters it changes (built once)."""
     from opencc import OpenCC
 
     conv = OpenCC("t2s")
-    changed = frozenset(
+    changed = sorted(
         ch for ch in (chr(c) for c in range(0x4E00, 0xA000)) if conv.convert(ch) != ch
     )
-    return conv, changed
+    return conv, re.compile("[" + "".join(changed) + "]" if changed else "(?!)")
 
 
 def to_simplified(text: str) -> str:
@@ -120,7 +120,7 @@ def to_simplified(text: str) -> str:
     cheap for the common case of simplified Chinese or Latin text.
     """
     conv, changed = _converter()
-    if not text or changed.isdisjoint(text):
+    if not text or text.isascii() or changed.search(text) is None:
         return text
     return str(conv.convert(text))  # type: ignore[attr-defined]
 
