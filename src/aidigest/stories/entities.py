@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+from aidigest.stories._alias_scan import AliasScanner
+from aidigest.stories._alias_scan import branch as alias_branch
 
 __all__ = ["ALIASES", "COMMON_NAMES", "Entities", "Lexicon", "default_lexicon", "extract", "family", "key"]
 
@@ -78,6 +80,7 @@ class Lexicon:
 
     aliases: dict[str, str]
     pattern: re.Pattern[str] | None
+    scanner: AliasScanner | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def build(cls, extra: Mapping[str, str] | None = None) -> Lexicon:
@@ -85,13 +88,16 @@ class Lexicon:
         for spelling, name in (extra or {}).items():
             if spelling.strip() and key(name):
                 table[spelling.strip().lower()] = key(name)
-        parts = []
-        for spelling in sorted(table, key=lambda a: (-len(a), a)):
-            escaped = re.escape(spelling)
-            if re.match(r"[a-z0-9]", spelling):
-                escaped = r"(?<![a-z0-9])" + escaped + r"(?![a-z0-9])"
-            parts.append(escaped)
-        return cls(table, re.compile("|".join(parts), re.IGNORECASE) if parts else None)
+        order = sorted(table, key=lambda a: (-len(a), a))
+        parts = [alias_branch(spelling) for spelling in order]
+        pattern = re.compile("|".join(parts), re.IGNORECASE) if parts else None
+        return cls(table, pattern, AliasScanner(order) if all(order) else None)
+
+    def matches(self, text: str) -> Iterator[re.Match[str]]:
+        """The alias matches in ``text``: those of ``pattern.finditer``, found faster."""
+        if self.scanner is not None:
+            return self.scanner.finditer(text)
+        return self.pattern.finditer(text) if self.pattern else iter(())
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +107,6 @@ def default_lexicon() -> Lexicon:
 
 
 _LATIN_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_.'’][A-Za-z0-9]+)*|\d+(?:\.\d+)*[A-Za-z]*")
-_JOIN_GAP = re.compile(r"^[ \-]?$")
 _TITLE_RE = re.compile(r"《([^《》]{1,30})》|「([^「」]{2,20})」")
 _MENTION_RE = re.compile(r"(?<![\w@])@(\w{1,30})")
 _HASHTAG_RE = re.compile(r"(?<![\w#])#(\w[\w\u4e00-\u9fff]{1,40})")
@@ -114,8 +119,6 @@ _SCALE = {"万亿": 1e12, "trillion": 1e12, "t": 1e12, "亿": 1e8, "万": 1e4, "
           "百万": 1e6, "bn": 1e9, "b": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6,
           "k": 1e3, "thousand": 1e3}
 _KEY_DROP = re.compile(r"[\s\-_'’]")
-_POSSESSIVE = re.compile(r"['’]s$")
-_SENTENCE_END = re.compile(r"[.!?:\n。！？：]\s*$")
 _PART_SPLIT = re.compile(r"[-_]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 PRIMARY_SPAN = 16  # characters after the first specific mention that still belong to it
@@ -169,7 +172,7 @@ def _is_name(token: str, sentence_start: bool, in_cjk: bool, before_name: bool) 
     low = key(token)
     if low in STOP or len(low) < 2 or _BARE_INT.match(low):
         return False
-    if any(c.isdigit() for c in token) or in_cjk or low in KNOWN:
+    if in_cjk or low in KNOWN or (not token.isalpha() and any(c.isdigit() for c in token)):
         return True
     if any(c.isupper() for c in token[1:]):
         return True
@@ -181,7 +184,27 @@ Token = tuple[str, bool, bool, int]  # text, sentence start, inside CJK, offset
 
 
 def _touches_cjk(text: str, start: int, end: int) -> bool:
-    return bool(_CJK.search(text[max(0, start - 1) : end + 1]))
+    """Whether the Latin token ``text[start:end]`` has a CJK ideograph (U+4E00..U+9FFF)
+    right before or after it (the token itself holds none)."""
+    return (start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff") or (
+        end < len(text) and "\u4e00" <= text[end] <= "\u9fff")
+
+
+_ENDERS = frozenset(".!?:\n。！？：")
+_JOIN_GAPS = frozenset({"", " ", "-", "\n", " \n", "-\n"})  # what ``^[ \-]?$`` matches
+
+
+def _after_sentence_end(text: str, start: int) -> bool:
+    r"""Whether the two characters before ``start`` end a sentence: a sentence mark,
+    possibly followed by white space (``[.!?:\n。！？：]\s*$`` on ``text[start-2:start]``)."""
+    for i in (start - 1, start - 2):
+        if i < 0:
+            return False
+        if text[i] in _ENDERS:
+            return True
+        if not text[i].isspace():
+            return False
+    return False
 
 
 def _latin_runs(text: str) -> list[list[Token]]:
@@ -189,24 +212,23 @@ def _latin_runs(text: str) -> list[list[Token]]:
     runs: list[list[Token]] = []
     last_end, broken = -10, False
     matches = list(_LATIN_TOKEN.finditer(text))
-    counts = Counter(m.group(0) for m in matches)
-    for match in matches:
-        raw = match.group(0)
-        if raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP and not _touches_cjk(
-                text, match.start(), match.end()):
+    raws = [m.group(0) for m in matches]
+    has_cjk = not text.isascii() and _CJK.search(text) is not None
+    for match, raw in zip(matches, raws, strict=True):
+        start, end = match.span()
+        in_cjk = has_cjk and _touches_cjk(text, start, end)
+        if not in_cjk and raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP:
             broken = True  # a plain lowercase word names nothing and ends the run
             continue
-        token, start = _POSSESSIVE.sub("", raw).rstrip(".'’"), match.start()
-        before = text[max(0, start - 2) : start]
-        sentence_start = start == 0 or bool(_SENTENCE_END.search(before))
-        in_cjk = bool(_CJK.search(text[max(0, start - 1) : match.end() + 1]))
-        sentence_start = sentence_start and counts[match.group(0)] < 2
+        token = raw[:-2] if raw.endswith(("'s", "’s")) else raw
+        token = token.rstrip(".'’")
+        sentence_start = (start == 0 or _after_sentence_end(text, start)) and raws.count(raw) < 2
         entry = (token, sentence_start, in_cjk, start)
-        if runs and not broken and _JOIN_GAP.match(text[last_end:start]):
+        if runs and not broken and text[last_end:start] in _JOIN_GAPS:
             runs[-1].append(entry)
         else:
             runs.append([entry])
-        last_end, broken = match.end(), False
+        last_end, broken = end, False
     return runs
 
 
@@ -223,7 +245,7 @@ def _classify(token: str, bucket: Bucket, offset: int) -> None:
         _add(bucket, "strong", k, offset)
     elif _SIZE.match(k) or _VERSION_ONLY.match(k):
         bucket["versions"].add(k)
-    elif any(c.isdigit() for c in k):
+    elif not k.isalpha() and any(c.isdigit() for c in k):
         _add(bucket, "strong", k, offset)
         parts = [key(p) for p in _PART_SPLIT.split(token) if key(p)]
         for part in parts if len(parts) > 1 else ():
@@ -254,18 +276,39 @@ def _compound(
 
 
 def _run_entities(run: list[Token], bucket: Bucket) -> None:
-    """Names, versions, compounds and phrases of one run, with their offsets."""
+    """Names, versions, compounds and phrases of one run, with their offsets (the first
+    offset a key is found at is kept)."""
+    adds, first = _run_found(tuple((tok, start, cjk) for tok, start, cjk, _ in run))
+    for kind, k in adds:
+        bucket[kind].add(k)
+    pos = bucket["pos"]
+    for k, index in first:
+        pos.setdefault(k, run[index][3])
+
+
+RunFound = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...]]
+
+
+@lru_cache(maxsize=16384)
+def _run_found(run: tuple[tuple[str, bool, bool], ...]) -> RunFound:
+    """What one run (token, sentence start, inside CJK) holds: the (kind, key) pairs, and
+    each key with the index of the token it was first found at. Cached: runs repeat."""
+    bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
+                      "pos": {}}
     names = []
-    for i, (tok, start, cjk, _) in enumerate(run):
+    for i, (tok, start, cjk) in enumerate(run):
         nxt = run[i + 1][0] if i + 1 < len(run) else ""
         before = bool(nxt) and (nxt[0].isdigit() or nxt[0].isupper()) and key(nxt) not in STOP
         names.append((tok, _is_name(tok, start, cjk, before)))
     keys = [key(tok) for tok, _ in names]
     for j, (tok, ok) in enumerate(names):
         if ok:
-            _classify(tok, bucket, run[j][3])
-        _compound(names, keys, j, bucket, run[j - 1][3] if j else run[j][3])
-    _phrases(names, [t[3] for t in run], bucket, [t[1] for t in run])
+            _classify(tok, bucket, j)
+        _compound(names, keys, j, bucket, j - 1 if j else j)
+    _phrases(names, list(range(len(run))), bucket, [t[1] for t in run])
+    adds = tuple((kind, k) for kind in ("strong", "names", "versions", "phrases")
+                 for k in bucket[kind])
+    return adds, tuple(bucket["pos"].items())
 
 
 def _phrases(names: list[tuple[str, bool]], offsets: list[int], bucket: Bucket,
@@ -330,6 +373,11 @@ def _span(gap: str) -> int:
     return len(gap) + len(_CJK.findall(gap))
 
 
+def _tags(pattern: re.Pattern[str], mark: str, text: str) -> frozenset[str]:
+    """The lowercase @mentions or #hashtags of ``text`` (none without the ``mark``)."""
+    return frozenset(t.lower() for t in pattern.findall(text)) if mark in text else frozenset()
+
+
 def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
     """All entity keys of ``text`` (already simplified for matching)."""
     lexicon = lexicon or default_lexicon()
@@ -337,7 +385,7 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
                       "pos": {}}
     for run in _latin_runs(text):
         _run_entities(run, bucket)
-    for match in lexicon.pattern.finditer(text) if lexicon.pattern else ():
+    for match in lexicon.matches(text):
         name = lexicon.aliases[match.group(0).lower()]
         _add(bucket, "names", name, match.start())
         version = _ALIAS_VERSION.match(text, match.end())
@@ -355,6 +403,6 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
         phrases=frozenset(bucket["phrases"] - bucket["strong"]),
         versions=frozenset(bucket["versions"]),
         figures=_figures(text, bucket),
-        mentions=frozenset(m.lower() for m in _MENTION_RE.findall(text)),
-        hashtags=frozenset(h.lower() for h in _HASHTAG_RE.findall(text)),
+        mentions=_tags(_MENTION_RE, "@", text),
+        hashtags=_tags(_HASHTAG_RE, "#", text),
     )

@@ -30,6 +30,7 @@ __all__ = ["BANDS", "Features", "featurize", "minhash_signatures", "text_similar
 SHINGLE = 4
 BANDS, ROWS = 16, 4
 _PRIME = 4294967311
+_PRIME_U64 = np.uint64(_PRIME)
 _rng = np.random.default_rng(20251207)
 _A = _rng.integers(1, 2**31 - 1, size=BANDS * ROWS, dtype=np.uint64)
 _B = _rng.integers(0, 2**32 - 1, size=BANDS * ROWS, dtype=np.uint64)
@@ -80,7 +81,10 @@ class Features:
 
 
 def _links(post: Post, text: str) -> tuple[str, ...]:
+    """The canonical links of a post and its text, without its own URL and generic links."""
     found = {canonical_url(u) for u in (*post.links, *_URL_IN_TEXT.findall(text))}
+    if not found:
+        return ()
     own = canonical_url(post.url)
     return tuple(sorted(u for u in found if u and u != own and not is_generic_link(u)))
 
@@ -89,20 +93,33 @@ _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD
                 dtype=np.uint64)
 
 
+_R13, _R51, _S32 = np.uint64(13), np.uint64(51), np.uint64(32)
+
+
 def _shingles(text: str) -> np.ndarray:
     """Hashes of the character 4-grams of the lowercased text without spaces and punctuation:
-    a fixed multiply-xor mix of the four code points (deterministic, vectorised)."""
+    a fixed multiply-xor mix of the four code points (deterministic, vectorised), sorted and
+    unique."""
     compact = _STRIP.sub("", text.lower())
     if len(compact) < SHINGLE:
         return _EMPTY
     codes = np.frombuffer(compact.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     n = len(codes) - SHINGLE + 1
-    mixed = np.zeros(n, dtype=np.uint64)
-    for k in range(SHINGLE):
+    mixed = codes[:n] * _MIX[0]
+    mixed = (mixed << _R13) | (mixed >> _R51)
+    for k in range(1, SHINGLE):
         mixed ^= codes[k : k + n] * _MIX[k]
-        mixed = (mixed << np.uint64(13)) | (mixed >> np.uint64(51))
-    folded = (mixed ^ (mixed >> np.uint64(32))) & np.uint64(0xFFFFFFFF)
-    return np.unique(folded.astype(np.uint32))
+        mixed = (mixed << _R13) | (mixed >> _R51)
+    return _sorted_unique((mixed ^ (mixed >> _S32)).astype(np.uint32))
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for a non-empty 1-d array, without its overhead (sorts in place)."""
+    values.sort()
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _with_sources(ents: Entities, links: tuple[str, ...]) -> Entities:
@@ -146,6 +163,9 @@ def minhash_signatures(items: Sequence[Features], block: int = 4000) -> np.ndarr
 
 
 def _block_signatures(items: Sequence[Features]) -> np.ndarray:
+    """Signatures of one block: for each hash function in turn, ``(a*s + b) mod P`` over all
+    the block's shingles in one flat array, then the minimum per post (``reduceat``).
+    One contiguous 1-d pass per function is several times faster than a 2-d broadcast."""
     sizes = np.array([len(f.shingles) for f in items], dtype=np.int64)
     out = np.full((len(items), BANDS * ROWS), _PRIME, dtype=np.uint64)
     if not sizes.sum():
@@ -153,8 +173,10 @@ def _block_signatures(items: Sequence[Features]) -> np.ndarray:
     flat = np.concatenate([f.shingles for f in items if len(f.shingles)]).astype(np.uint64)
     starts = np.concatenate(([0], np.cumsum(sizes[sizes > 0])[:-1]))
     rows = np.flatnonzero(sizes > 0)
-    for chunk in range(0, len(_A), 8):
-        a, b = _A[chunk : chunk + 8], _B[chunk : chunk + 8]
-        hashed = (flat[:, None] * a[None, :] + b[None, :]) % np.uint64(_PRIME)
-        out[rows, chunk : chunk + 8] = np.minimum.reduceat(hashed, starts, axis=0)
+    hashed = np.empty_like(flat)
+    for j in range(len(_A)):
+        np.multiply(flat, _A[j], out=hashed)
+        hashed += _B[j]
+        hashed %= _PRIME_U64
+        out[rows, j] = np.minimum.reduceat(hashed, starts)
     return out

@@ -48,9 +48,19 @@ def _stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
+@lru_cache(maxsize=65536)
+def _token_stem(token: str) -> str | None:
+    """The stem of one lowercase ``_WORD`` token, None for a stop word or a short one."""
+    word = token.strip("'-")
+    return _stem(word) if len(word) >= 3 and word not in _STOP else None
+
+
 def _content_stems(text: str) -> frozenset[str]:
-    words = (w.strip("'-") for w in _WORD.findall(text.lower()))
-    return frozenset(_stem(w) for w in words if len(w) >= 3 and w not in _STOP)
+    """The stems of the content words of ``text`` (stop words and words under three letters
+    left out). Does NOT look at Chinese characters."""
+    stems = set(map(_token_stem, _WORD.findall(text.lower())))
+    stems.discard(None)
+    return frozenset(stems)  # type: ignore[arg-type]  # None removed above
 
 
 _ENTRY = re.compile(rf"^\S+ (\S{{2,{MAX_WORD}}}) \[[^\]]*\] /([^\r\n]*)/\r?$", re.M)
@@ -97,21 +107,32 @@ def _chinese_senses(word: str) -> frozenset[str]:
 def bag(text: str) -> Bag:
     """The content words of ``text``: Latin stems, and Chinese runs split into dictionary
     words by forward maximum matching (离职 matches {离职, leav, job, resign})."""
-    stems = _content_stems(_CJK_RUN.sub(" ", text))
-    table = _dictionary()
+    stems = _content_stems(text)  # Chinese characters never join or start a Latin word
     chinese: list[str] = []
-    for run in _CJK_RUN.findall(text) if table else ():
-        i = 0
-        while i < len(run):
-            for size in range(min(MAX_WORD, len(run) - i), 1, -1):
-                word = run[i : i + size]
-                if word in table:
-                    chinese.append(word)
-                    i += size
-                    break
-            else:
-                i += 1
+    if _dictionary():
+        for run in _CJK_RUN.findall(text):
+            chinese.extend(_segment(run))
     return Bag(stems, tuple(dict.fromkeys(chinese)))
+
+
+@lru_cache(maxsize=65536)
+def _segment(run: str) -> tuple[str, ...]:
+    """The dictionary words of one Chinese run by forward maximum matching (longest word of
+    at most ``MAX_WORD`` characters at each place; a character no word starts with is
+    skipped). Does NOT deduplicate."""
+    table = _dictionary()
+    words: list[str] = []
+    i = 0
+    while i < len(run):
+        for size in range(min(MAX_WORD, len(run) - i), 1, -1):
+            word = run[i : i + size]
+            if word in table:
+                words.append(word)
+                i += size
+                break
+        else:
+            i += 1
+    return tuple(words)
 
 
 class Weighed:

@@ -34,6 +34,8 @@ _CJK_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
+_CJK_RUNS = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]+")
+_LATIN_RUNS = re.compile(r"[A-Za-z]+")
 
 
 def _host(netloc: str) -> str:
@@ -100,15 +102,15 @@ def is_generic_link(canonical: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _converter() -> tuple[object, frozenset[str]]:
-    """The OpenCC t2s converter and the set of characters it changes (built once)."""
+def _converter() -> tuple[object, re.Pattern[str]]:
+    """The OpenCC t2s converter and a regex of the characters it changes (built once)."""
     from opencc import OpenCC
 
     conv = OpenCC("t2s")
-    changed = frozenset(
+    changed = sorted(
         ch for ch in (chr(c) for c in range(0x4E00, 0xA000)) if conv.convert(ch) != ch
     )
-    return conv, changed
+    return conv, re.compile("[" + "".join(changed) + "]" if changed else "(?!)")
 
 
 def to_simplified(text: str) -> str:
@@ -118,7 +120,7 @@ def to_simplified(text: str) -> str:
     cheap for the common case of simplified Chinese or Latin text.
     """
     conv, changed = _converter()
-    if not text or changed.isdisjoint(text):
+    if not text or text.isascii() or changed.search(text) is None:
         return text
     return str(conv.convert(text))  # type: ignore[attr-defined]
 
@@ -132,27 +134,47 @@ _CHARS = str.maketrans({
 })
 
 
+_CHARS_RE = re.compile("[" + "".join(map(chr, _CHARS)) + "]")
+_RT_PREFIX = re.compile(r"^RT @\w+:\s*")
+
+
 def clean_text(text: str) -> str:
     """Text for matching: links removed, ``RT @x:`` prefix removed, dashes and full-width
     letters made ASCII, spaces collapsed."""
-    text = _URL_RE.sub(" ", (text or "").translate(_CHARS))
-    text = re.sub(r"^RT @\w+:\s*", "", text.strip())
+    text = text or ""
+    if not text.isascii() and _CHARS_RE.search(text):  # translate only when it changes text
+        text = text.translate(_CHARS)
+    text = _URL_RE.sub(" ", text)
+    text = text.strip()
+    if text.startswith("RT @"):
+        text = _RT_PREFIX.sub("", text)
     return _SPACE_RE.sub(" ", text).strip()
 
 
 def detect_lang(text: str, declared: str | None = None) -> str:
     """``zh``, ``ja``, ``ko``, ``en`` or ``und`` by script share; a declared ``zh*``/``en``
     tag from upstream wins when the script agrees."""
-    cjk = len(_CJK_RE.findall(text))
-    latin = len(_LATIN_RE.findall(text))
     if _KANA_RE.search(text) and len(_KANA_RE.findall(text)) >= 3:
         return "ja"
-    if len(_HANGUL_RE.findall(text)) >= 3:
+    if _HANGUL_RE.search(text) and len(_HANGUL_RE.findall(text)) >= 3:
         return "ko"
-    if cjk and cjk * 4 >= latin * 0.5:
-        return "zh"
-    if latin:
+    if _CJK_RE.search(text):  # the counts are needed only when there is CJK text
+        cjk, latin = _count(_CJK_RUNS, text), _count(_LATIN_RUNS, text)
+        if cjk * 4 >= latin * 0.5:
+            return "zh"
+        return "en" if latin else _declared(declared)
+    if _LATIN_RE.search(text):
         return "en"
+    return _declared(declared)
+
+
+def _count(runs: re.Pattern[str], text: str) -> int:
+    """How many characters of ``text`` the run pattern ``runs`` (``[...]+``) covers."""
+    return sum(map(len, runs.findall(text)))
+
+
+def _declared(declared: str | None) -> str:
+    """The language of an upstream tag (``zh-CN`` → ``zh``), ``und`` without one."""
     if declared:
         return declared.split("-")[0].lower()
     return "und"
