@@ -290,7 +290,7 @@ def _reachable_pairs(feats: Sequence[Features], edges: list[tuple[float, int, in
     _structural(feats, reach)
     for _neg, i, j in edges:
         reach.union(i, j, "")
-    found = []
+    found: list[tuple[int, int]] = []
     for members in reach.members.values():
         originals = sorted(i for i in members if not feats[i].post.is_repost)
         if 2 < len(originals) <= limit:
