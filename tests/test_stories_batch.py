@@ -72,3 +72,20 @@ def test_prime_fills_what_score_would() -> None:
     primed = dict(scored.cache)
     scored.cache.clear()
     assert all(abs(scored.score(i, j) - v) < 1e-9 for (i, j), v in primed.items())
+
+
+def test_featurize_many_equals_featurize_one_by_one() -> None:
+    from aidigest.stories.features import featurize_many
+    from stories_eval import make_post
+
+    posts = [*load_posts(), *synthetic_posts(300),
+             make_post("1", "a", "", "2025-12-06T21:00:00Z"),  # no text: no shingles
+             make_post("2", "a", "ab!", "2025-12-06T21:00:00Z"),  # shorter than one shingle
+             make_post("3", "a", "abcd", "2025-12-06T21:00:00Z")]
+    many = featurize_many(posts)
+    for post, got in zip(posts, many, strict=True):
+        one = featurize(post)
+        assert (got.lang, got.text, got.links, got.ents) == (one.lang, one.text, one.links, one.ents)
+        assert got.shingles.dtype == one.shingles.dtype
+        assert got.shingles.tobytes() == one.shingles.tobytes(), post.id
+    assert len(many[-1].shingles) == 1 and not len(many[-2].shingles)

@@ -22,7 +22,7 @@ from aidigest.config import StoriesSection
 from aidigest.models import Post, Slot, Story
 from aidigest.stories.cluster import Verdicts, group_posts
 from aidigest.stories.entities import Lexicon
-from aidigest.stories.features import Features, featurize
+from aidigest.stories.features import Features, featurize_many
 from aidigest.stories.novelty import prepare
 from aidigest.stories.rank import Context, fallback_baseline, make_story
 from aidigest.stories.relevance import Relevance
@@ -83,7 +83,7 @@ def build_stories(
         window = (slot.start_utc, slot.end_utc)
     ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
     lexicon = Lexicon.build(aliases) if aliases else None
-    feats = [featurize(p, lexicon) for p in ordered]
+    feats = featurize_many(ordered, lexicon)
     ctx = _context(ordered, window, settings, history, baselines, source_weights)
     stories = []
     for group in group_posts(feats, embeddings, model, verdicts):

@@ -65,6 +65,14 @@ class _Vocab:
         return out
 
 
+def _unique(values: np.ndarray) -> np.ndarray:
+    """Sorted unique values (``np.unique`` without its hash pass, slow on big int arrays)."""
+    if len(values) < 2:
+        return values
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
 def _expand(table: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(pair index, id) for every id of every post in ``rows``."""
     starts = table.ptr[rows]
@@ -156,7 +164,7 @@ class PostTable:
         for owner, word, sense, other in ((owner_a, word_a, sense_a, owner_b * width + sense_b),
                                           (owner_b, word_b, sense_b, owner_a * width + sense_a)):
             hit = np.isin(owner * width + sense, other)
-            matched = np.unique(owner[hit] * width + word[hit])
+            matched = _unique(owner[hit] * width + word[hit])
             out.append(np.bincount(matched // width, weights=self.word_weight[matched % width],
                                    minlength=len(a)))
         ta, tb = self.word_total[a], self.word_total[b]
@@ -242,7 +250,8 @@ def _conflicts(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         fam = table.family[ids[alone]]
         only.append(owner[alone][fam >= 0] * families + fam[fam >= 0])
     clash = np.zeros(len(a), dtype=bool)
-    clash[np.intersect1d(only[0], only[1]) // families] = True
+    both_sides = np.sort(np.concatenate((_unique(only[0]), _unique(only[1]))))
+    clash[both_sides[1:][both_sides[1:] == both_sides[:-1]] // families] = True
     return (both & ((shared == 0) | clash)).astype(np.float64)
 
 

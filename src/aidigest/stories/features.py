@@ -25,7 +25,7 @@ from aidigest.stories.normalize import (
     to_simplified,
 )
 
-__all__ = ["BANDS", "Features", "featurize", "minhash_signatures", "text_similarity"]
+__all__ = ["BANDS", "Features", "featurize", "featurize_many", "minhash_signatures", "text_similarity"]
 
 SHINGLE = 4
 BANDS, ROWS = 16, 4
@@ -142,6 +142,48 @@ def featurize(post: Post, lexicon: Lexicon | None = None) -> Features:
         ents=_with_sources(extract(text, lexicon), links),
         shingles=_shingles(text),
     )
+
+
+def featurize_many(posts: Sequence[Post], lexicon: Lexicon | None = None) -> list[Features]:
+    """:func:`featurize` for many posts, with their shingles hashed in one pass over all the
+    texts (the same arrays; one numpy pass instead of one per post)."""
+    found = []
+    for post in posts:
+        simplified = to_simplified(post.text or "")
+        text = clean_text(simplified)
+        links = _links(post, simplified)
+        found.append((post, detect_lang(text, post.lang), text, links,
+                      _with_sources(extract(text, lexicon), links)))
+    shingles = _shingles_many([text for _p, _l, text, _k, _e in found])
+    return [Features(post=p, lang=lang, text=text, links=links, ents=ents, shingles=sh)
+            for (p, lang, text, links, ents), sh in zip(found, shingles, strict=True)]
+
+
+def _shingles_many(texts: Sequence[str]) -> list[np.ndarray]:
+    """:func:`_shingles` of each text: the mix is computed over all texts joined, only the
+    4-grams inside one text are kept, and one sort of ``(text, hash)`` keys gives each text's
+    sorted unique hashes."""
+    compact = [_STRIP.sub("", t.lower()) for t in texts]
+    sizes = np.array([len(c) for c in compact], dtype=np.int64)
+    if not len(texts) or int(sizes.max()) < SHINGLE:
+        return [_EMPTY] * len(texts)
+    codes = np.frombuffer("".join(compact).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(codes) - SHINGLE + 1
+    mixed = codes[:n] * _MIX[0]
+    mixed = (mixed << _R13) | (mixed >> _R51)
+    for k in range(1, SHINGLE):
+        mixed ^= codes[k : k + n] * _MIX[k]
+        mixed = (mixed << _R13) | (mixed >> _R51)
+    hashes = (mixed ^ (mixed >> _S32)) & np.uint64(0xFFFFFFFF)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    grams = np.maximum(sizes - SHINGLE + 1, 0)
+    owner = np.repeat(np.arange(len(texts), dtype=np.uint64), grams)
+    at = np.repeat(starts, grams) + (np.arange(int(grams.sum())) - np.repeat(
+        np.cumsum(grams) - grams, grams))
+    keys = _sorted_unique((owner << np.uint64(32)) | hashes[at])
+    values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(texts) + 1, dtype=np.uint64))
+    return [values[bounds[k] : bounds[k + 1]] if grams[k] else _EMPTY for k in range(len(texts))]
 
 
 def text_similarity(a: Features, b: Features) -> float:

@@ -25,7 +25,7 @@ from aidigest.store import Store
 from aidigest.store.memory import get_verdicts, put_verdicts
 from aidigest.stories.cluster import borderline, pair_key
 from aidigest.stories.entities import Lexicon
-from aidigest.stories.features import featurize
+from aidigest.stories.features import featurize_many
 from aidigest.stories.scorer import PairModel
 from aidigest.writer.client import Attempts, ProviderChain
 
@@ -74,7 +74,7 @@ def adjudicate_window(
     """Verdicts for the window's borderline pairs: cached ones, plus one call for the rest."""
     ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
     lexicon = Lexicon.build(aliases) if aliases else None
-    feats = [featurize(p, lexicon) for p in ordered]
+    feats = featurize_many(ordered, lexicon)
     limit = cfg.stories.adjudicate_max_pairs
     near = [pair_key(a, b) for a, b, _ in borderline(feats, embeddings, model, limit=limit)]
     verdicts = get_verdicts(store, near)
