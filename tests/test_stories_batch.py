@@ -79,7 +79,7 @@ def test_featurize_many_equals_featurize_one_by_one() -> None:
     from stories_eval import make_post
 
     posts = [*load_posts(), *synthetic_posts(300),
-             make_post("1", "a", "", "2025-12-06T21:00:00Z"),  # no text: no shingles
+             make_post("1", "a", "!!! ...", "2025-12-06T21:00:00Z"),  # no letters: no shingles
              make_post("2", "a", "ab!", "2025-12-06T21:00:00Z"),  # shorter than one shingle
              make_post("3", "a", "abcd", "2025-12-06T21:00:00Z")]
     many = featurize_many(posts)
