@@ -13,10 +13,12 @@ from __future__ import annotations
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -111,6 +113,24 @@ def _row(figure: str, median: float | str, unit: str, bound: str, ratio: str = "
     return {"figure": figure, "median": value, "unit": unit, "bound": bound, "ratio": ratio}
 
 
+def _compared() -> dict[str, Any]:
+    """10k posts, this tree against the code before the fitted scorer, back to back (the
+    absolute time moves with the shared machine's load; the ratio much less)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from compare_stories import BASE, compare
+
+    try:
+        times = compare(BASE, rounds=3)
+    except (OSError, subprocess.CalledProcessError) as exc:  # no git history (an sdist)
+        return _row("stories: 10k posts, this tree / the code before (back to back)", "n/a", "x",
+                    "<= 1", f"not measured: {exc}")
+    old, new = statistics.median(times["old"]), statistics.median(times["new"])
+    row = _row("stories: 10k posts, this tree / the code before (back to back)", new / old, "x",
+               "<= 1 (no regression)", f"{new:.2f} s vs {old:.2f} s at {BASE}")
+    row["ok"] = new <= old
+    return row
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     sizes = {1_000: 3, 10_000: 1} if quick else {1_000: 3, 10_000: 3, 100_000: 1}
     rows, times = [], {}
@@ -125,6 +145,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             row["ok"] = times[n] <= BOUND_10K
         rows.append(row)
         rows.append(_row(f"stories: peak memory {n // 1000}k posts", peak, "MiB", "-", ""))
+    if not quick:
+        rows.append(_compared())
     big, small = max(times), min(times)
     growth = (times[big] / times[big // 10]) if big // 10 in times else 0.0
     rows.append(_row(f"stories: growth {big // 10000}k → {big // 1000}k", growth, "x",

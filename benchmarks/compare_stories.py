@@ -43,25 +43,31 @@ def _time(src: Path, posts: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def compare(rev: str = BASE, rounds: int = 3, posts: int = 10_000) -> dict[str, list[float]]:
+    """Build times of ``rev`` ("old") and this tree ("new"), alternately, fresh processes."""
+    with tempfile.TemporaryDirectory(prefix="aidigest-compare-") as tmp:
+        old = Path(tmp) / "old"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old),
+                        rev], check=True)
+        try:
+            times: dict[str, list[float]] = {"old": [], "new": []}
+            for k in range(rounds):
+                for name, src in (("old", old / "src"), ("new", ROOT / "src")):
+                    times[name].append(_time(src, posts))
+                    print(f"round {k + 1}: {name} {times[name][-1]:.2f} s", file=sys.stderr)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
+                           check=False)
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("rev", nargs="?", default=BASE, help=f"the older commit (default {BASE})")
     ap.add_argument("--rounds", type=int, default=3, help="builds per tree (default 3)")
     ap.add_argument("--posts", type=int, default=10_000, help="posts per build (default 10000)")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="aidigest-compare-") as tmp:
-        old = Path(tmp) / "old"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old),
-                        args.rev], check=True)
-        try:
-            times: dict[str, list[float]] = {"old": [], "new": []}
-            for k in range(args.rounds):
-                for name, src in (("old", old / "src"), ("new", ROOT / "src")):
-                    times[name].append(_time(src, args.posts))
-                    print(f"round {k + 1}: {name} {times[name][-1]:.2f} s", file=sys.stderr)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)],
-                           check=False)
+    times = compare(args.rev, args.rounds, args.posts)
     old_s, new_s = statistics.median(times["old"]), statistics.median(times["new"])
     print(f"| tree | median of {args.rounds} | builds |\n|---|---|---|")
     for name, rev, value in (("old", args.rev, old_s), ("new", "this tree", new_s)):
