@@ -141,12 +141,13 @@ def run(quick: bool) -> list[dict[str, Any]]:
         bound = BOUND_10K if n == 10_000 else n / 1000 * 1.0
         row = _row(f"stories: build {n // 1000}k posts, embeddings excluded", times[n], "s",
                    f"{bound:g} s", f"{times[n] / n * 1e6:.0f} µs/post")
-        if n == 10_000:  # the issue's bound: no slower than the 7.2 s measured before
-            row["ok"] = times[n] <= BOUND_10K
+        if n == 10_000:  # the issue's 7.2 s is the code before, on 2026-11-28's machine:
+            # checked back to back against that code (the row below), not against the clock
+            row["bound"] = f"{BOUND_10K:g} s (the code before, 2026-11-28; see next row)"
         rows.append(row)
+        if n == 10_000 and not quick:
+            rows.append(_compared())
         rows.append(_row(f"stories: peak memory {n // 1000}k posts", peak, "MiB", "-", ""))
-    if not quick:
-        rows.append(_compared())
     big, small = max(times), min(times)
     growth = (times[big] / times[big // 10]) if big // 10 in times else 0.0
     rows.append(_row(f"stories: growth {big // 10000}k → {big // 1000}k", growth, "x",
