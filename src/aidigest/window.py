@@ -23,7 +23,7 @@ from aidigest.models import Post, RunReport, Story
 from aidigest.slots import zone
 from aidigest.store import Store
 from aidigest.store.memory import add_alias_evidence, alias_counts
-from aidigest.stories import build_stories
+from aidigest.stories import build_stories, featurize_posts
 from aidigest.stories.aliases import accepted, mine
 from aidigest.stories.entities import Lexicon, default_lexicon
 from aidigest.stories.scorer import PairModel, load_model
@@ -120,11 +120,12 @@ def stories_between(
     embeddings = embeddings_for(posts, store, enabled=cfg.stories.embeddings)
     aliases = _extra_aliases(cfg, store, posts)
     model = _model(cfg)
-    verdicts = None
+    verdicts, feats = None, None
     if cfg.stories.llm_adjudicate and cfg.llm.providers:
         from aidigest.writer.adjudicate import adjudicate_window
 
-        verdicts = adjudicate_window(cfg, store, posts, embeddings, aliases, model,
+        feats = featurize_posts(posts, aliases)  # featurised once for both
+        verdicts = adjudicate_window(cfg, store, feats, embeddings, model,
                                      report=report, run_id=run_id, slot_key=slot_key)
     return build_stories(
         posts,
@@ -137,5 +138,6 @@ def stories_between(
         aliases=aliases,
         model=model,
         verdicts=verdicts,
+        features=feats,
     )
 

@@ -29,7 +29,7 @@ from aidigest.stories.relevance import Relevance
 from aidigest.stories.scorer import PairModel
 from aidigest.stories.select import select_stories
 
-__all__ = ["build_stories", "select_stories"]
+__all__ = ["build_stories", "featurize_posts", "select_stories"]
 
 
 def _context(
@@ -60,6 +60,14 @@ def _core(members: Sequence[Features]) -> frozenset[str]:
     return frozenset(e for e, n in counts.items() if n >= need)
 
 
+def featurize_posts(posts: Sequence[Post], aliases: Mapping[str, str] | None = None) -> list[Features]:
+    """The matching features of ``posts`` (duplicates dropped, in ``(created_at, id)`` order)
+    with the package's aliases plus ``aliases``: what :func:`build_stories` and
+    :func:`~.cluster.borderline` work on, computed once when both need it."""
+    ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
+    return featurize_many(ordered, Lexicon.build(aliases) if aliases else None)
+
+
 def build_stories(
     posts: Sequence[Post],
     *,
@@ -73,17 +81,18 @@ def build_stories(
     aliases: Mapping[str, str] | None = None,
     model: PairModel | None = None,
     verdicts: Verdicts | None = None,
+    features: Sequence[Features] | None = None,
 ) -> list[Story]:
     """Every story with at least one post inside the window (``slot`` or ``window`` =
     ``(start, end)`` in UTC; all stories when neither), filtered ones included, best first
     (unfiltered before filtered, then by score). ``aliases``: extra spellings → name key
-    (configured and mined); ``verdicts``: LLM answers for pairs (same event or not)."""
+    (configured and mined); ``verdicts``: LLM answers for pairs (same event or not);
+    ``features``: :func:`featurize_posts` of these posts and aliases, when already computed."""
     settings = settings or StoriesSection()
     if window is None and slot is not None:
         window = (slot.start_utc, slot.end_utc)
-    ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
-    lexicon = Lexicon.build(aliases) if aliases else None
-    feats = featurize_many(ordered, lexicon)
+    feats = list(features) if features is not None else featurize_posts(posts, aliases)
+    ordered = [f.post for f in feats]
     ctx = _context(ordered, window, settings, history, baselines, source_weights)
     stories = []
     for group in group_posts(feats, embeddings, model, verdicts):

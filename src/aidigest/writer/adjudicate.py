@@ -24,8 +24,7 @@ from aidigest.models import Post, RunReport
 from aidigest.store import Store
 from aidigest.store.memory import get_verdicts, put_verdicts
 from aidigest.stories.cluster import borderline, pair_key
-from aidigest.stories.entities import Lexicon
-from aidigest.stories.features import featurize_many
+from aidigest.stories.features import Features
 from aidigest.stories.scorer import PairModel
 from aidigest.writer.client import Attempts, ProviderChain
 
@@ -67,14 +66,13 @@ def parse_verdicts(text: str, count: int) -> dict[int, bool]:
 
 
 def adjudicate_window(
-    cfg: Config, store: Store, posts: Sequence[Post],
-    embeddings: Mapping[str, np.ndarray], aliases: Mapping[str, str], model: PairModel | None,
+    cfg: Config, store: Store, feats: Sequence[Features],
+    embeddings: Mapping[str, np.ndarray], model: PairModel | None,
     *, report: RunReport | None = None, run_id: int | None = None, slot_key: str = "",
 ) -> dict[tuple[str, str], bool]:
-    """Verdicts for the window's borderline pairs: cached ones, plus one call for the rest."""
-    ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
-    lexicon = Lexicon.build(aliases) if aliases else None
-    feats = featurize_many(ordered, lexicon)
+    """Verdicts for the window's borderline pairs (``feats``: :func:`aidigest.stories.featurize_posts`
+    of its posts): cached ones, plus one call for the rest."""
+    ordered = [f.post for f in feats]
     limit = cfg.stories.adjudicate_max_pairs
     near = [pair_key(a, b) for a, b, _ in borderline(feats, embeddings, model, limit=limit)]
     verdicts = get_verdicts(store, near)
