@@ -267,11 +267,15 @@ def group_posts(
     scored.prime(pairs)
     edges = sorted((-s, i, j) for i, j in pairs if (s := scored.score(i, j)) >= link)
     scored.prime(_reachable_pairs(feats, edges))
-    for _neg, i, j in edges:
+    for neg, i, j in edges:
         ra, rb = comps.find(i), comps.find(j)
         if ra == rb:
             continue
-        if _group_link(scored, comps.members[ra], comps.members[rb]) < scored.model.group_threshold:
+        if len(comps.members[ra]) == 1 and len(comps.members[rb]) == 1:
+            mean = min(GROUP_CAP, -neg)  # two lone posts: the mean is this pair's own score
+        else:
+            mean = _group_link(scored, comps.members[ra], comps.members[rb])
+        if mean < scored.model.group_threshold:
             continue
         comps.union(ra, rb, (i, j))  # explained below, only where a story shows it
     groups = []
