@@ -21,7 +21,7 @@ from itertools import chain
 import numpy as np
 
 from aidigest.stories.entities import COMMON_NAMES, family
-from aidigest.stories.features import Features
+from aidigest.stories.features import Features, sorted_unique
 from aidigest.stories.gloss import _chinese_senses as chinese_senses
 from aidigest.stories.pairs import CAP, FEATURES, WindowStats
 
@@ -63,14 +63,6 @@ class _Vocab:
         for item, i in self.ids.items():
             out[i] = fn(item)
         return out
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted unique values (``np.unique`` without its hash pass, slow on big int arrays)."""
-    if len(values) < 2:
-        return values
-    values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
 def _expand(table: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,7 +156,7 @@ class PostTable:
         for owner, word, sense, other in ((owner_a, word_a, sense_a, owner_b * width + sense_b),
                                           (owner_b, word_b, sense_b, owner_a * width + sense_a)):
             hit = np.isin(owner * width + sense, other)
-            matched = _unique(owner[hit] * width + word[hit])
+            matched = sorted_unique(owner[hit] * width + word[hit])
             out.append(np.bincount(matched // width, weights=self.word_weight[matched % width],
                                    minlength=len(a)))
         ta, tb = self.word_total[a], self.word_total[b]
@@ -250,7 +242,7 @@ def _conflicts(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         fam = table.family[ids[alone]]
         only.append(owner[alone][fam >= 0] * families + fam[fam >= 0])
     clash = np.zeros(len(a), dtype=bool)
-    both_sides = np.sort(np.concatenate((_unique(only[0]), _unique(only[1]))))
+    both_sides = np.sort(np.concatenate((sorted_unique(only[0]), sorted_unique(only[1]))))
     clash[both_sides[1:][both_sides[1:] == both_sides[:-1]] // families] = True
     return (both & ((shared == 0) | clash)).astype(np.float64)
 

@@ -110,11 +110,14 @@ def _shingles(text: str) -> np.ndarray:
     for k in range(1, SHINGLE):
         mixed ^= codes[k : k + n] * _MIX[k]
         mixed = (mixed << _R13) | (mixed >> _R51)
-    return _sorted_unique((mixed ^ (mixed >> _S32)).astype(np.uint32))
+    return sorted_unique((mixed ^ (mixed >> _S32)).astype(np.uint32))
 
 
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """``np.unique(values)`` for a non-empty 1-d array, without its overhead (sorts in place)."""
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of a 1-d array without its overhead (numpy 2's hash pass is slow
+    on big integer arrays); sorts ``values`` in place."""
+    if len(values) < 2:
+        return values
     values.sort()
     keep = np.empty(len(values), dtype=bool)
     keep[0] = True
@@ -180,7 +183,7 @@ def _shingles_many(texts: Sequence[str]) -> list[np.ndarray]:
     owner = np.repeat(np.arange(len(texts), dtype=np.uint64), grams)
     at = np.repeat(starts, grams) + (np.arange(int(grams.sum())) - np.repeat(
         np.cumsum(grams) - grams, grams))
-    keys = _sorted_unique((owner << np.uint64(32)) | hashes[at])
+    keys = sorted_unique((owner << np.uint64(32)) | hashes[at])
     values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(texts) + 1, dtype=np.uint64))
     return [values[bounds[k] : bounds[k + 1]] if grams[k] else _EMPTY for k in range(len(texts))]
