@@ -14,8 +14,8 @@ window's name frequencies (a name most posts of the window share says little):
 - ``text``: character-shingle Jaccard; ``words``: how much of each post the other says, word
   by word (:mod:`.gloss`), for two posts of one language; ``translated``: the same for a
   Chinese and an English post, whose words match through CC-CEDICT senses;
-  ``cosine``: embedding similarity above the window's
-  usual cosine for the two languages (0 without vectors); ``gap``: time apart in days;
+  ``cosine``: embedding similarity above what the two posts reach with their nearest
+  neighbours anyway (0 without vectors); ``gap``: time apart in days;
   ``same_author``; ``cross_lang`` (one English and one Chinese post).
 
 Pure and deterministic. Does NOT decide (see :mod:`.scorer`) or group (see :mod:`.cluster`).
