@@ -142,14 +142,16 @@ def _hubs(feats: Sequence[Features], vectors: Mapping[str, np.ndarray]
     pool = have[:: max(1, math.ceil(len(have) / NEIGHBOUR_POOL))]
     matrix = np.stack([np.asarray(vectors[f.id], dtype=np.float32) for f in pool])
     pool_lang = np.array([f.lang for f in pool])
-    pool_ids = np.array([f.id for f in pool])
+    same_lang = {lang: pool_lang == lang for lang in {f.lang for f in have}}
+    in_pool = {f.id: k for k, f in enumerate(pool)}
     out: dict[str, tuple[float, float]] = {}
     for begin in range(0, len(have), 1024):
         block = have[begin : begin + 1024]
         cos = np.stack([np.asarray(vectors[f.id], dtype=np.float32) for f in block]) @ matrix.T
-        cos[np.array([f.id for f in block])[:, None] == pool_ids[None, :]] = np.nan
         for row, f in enumerate(block):
-            same = pool_lang == f.lang
+            if f.id in in_pool:  # not its own neighbour
+                cos[row, in_pool[f.id]] = np.nan
+            same = same_lang[f.lang]
             out[f.id] = (_top_mean(cos[row, same]), _top_mean(cos[row, ~same]))
     return out
 
