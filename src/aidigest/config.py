@@ -175,14 +175,51 @@ class WebhookNotify(_Strict):
         return self
 
 
+NotifyEvent = Literal["published", "held", "draft"]
+
+
+class ChannelNotify(_Strict):
+    """``[[notify.channels]]``: one Apprise URL (or the variable holding it), the events it is
+    told about and, optionally, the digest categories routed to it."""
+
+    url: str | None = None
+    url_env: str | None = None  # the NAME of a variable holding the URL (it carries a token)
+    events: list[NotifyEvent] = ["published", "held", "draft"]
+    categories: list[str] = []  # only digests with one of these categories; empty: every digest
+    name: str | None = None  # shown in run reports (default: the service's name)
+
+    @model_validator(mode="after")
+    def _one_url(self) -> ChannelNotify:
+        if (self.url is None) == (self.url_env is None):
+            raise ValueError("set one of url or url_env (the name of a variable holding the "
+                             "Apprise URL)")
+        if self.url is not None:
+            from aidigest.publish.channels import check_url
+
+            check_url(self.url)
+        return self
+
+
 class TelegramNotify(_Strict):
+    """Old ``[notify.telegram]``: still sent, through Apprise (``tgram://``)."""
+
     chat_id: str
     bot_token_env: str = "TELEGRAM_BOT_TOKEN"
     api_base: str = "https://api.telegram.org"
     timeout: Seconds = 10.0
 
+    @field_validator("api_base")
+    @classmethod
+    def _official_api(cls, value: str) -> str:
+        if value.rstrip("/") != "https://api.telegram.org":
+            raise ValueError("Telegram is sent through Apprise, which talks to "
+                             "https://api.telegram.org only; remove api_base")
+        return value
+
 
 class EmailNotify(_Strict):
+    """Old ``[notify.email]``: still sent, through Apprise (``mailto://``)."""
+
     host: str
     sender: str
     to: list[str]
@@ -208,6 +245,7 @@ class NotifySection(_Strict):
     webhook: WebhookNotify | None = None
     telegram: TelegramNotify | None = None
     email: EmailNotify | None = None
+    channels: list[ChannelNotify] = []
 
 
 class Config(_Strict):

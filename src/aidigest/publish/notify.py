@@ -1,9 +1,12 @@
-"""Tell people a digest was published: a generic webhook (JSON body), a Telegram bot, e-mail.
+"""Tell people about a digest: the ``[notify.webhook]`` JSON (a contract: ``event``, ``slot``,
+``title``, ``url``, ``items``, ``reason``) and every Apprise channel (:mod:`channels`: the
+``[[notify.channels]]`` rows, Feishu, DingTalk, WeCom, Telegram, e-mail, …) whose events and
+categories match.
 
 Each channel has its own timeout and its own outcome; a failing channel is reported as an
-error string and never raises, so publication is never blocked or undone. Secrets (the bot
-token, the SMTP password) come only from the environment variables named by ``*_env`` keys
-and are scrubbed from every message.
+error string and never raises, so the others are still sent and publication is never blocked
+or undone. Secrets come only from the environment variables named by ``*_env`` keys and are
+scrubbed from every message.
 
 Does NOT retry, queue or remember notifications: a failed one is reported in the run report
 and not sent again.
@@ -11,21 +14,19 @@ and not sent again.
 
 from __future__ import annotations
 
-import smtplib
-import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from aidigest.config import EmailNotify, NotifySection, TelegramNotify, WebhookNotify, secret
+from aidigest.config import NotifySection, WebhookNotify, secret
 from aidigest.errors import AidigestError
 from aidigest.models import Digest
-
-TELEGRAM_LIMIT = 4000
+from aidigest.publish.channels import channels_from, send
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def payload(
     digest: Digest, post: Path, url: str | None, event: str = "published",
     reason: str | None = None,
 ) -> dict[str, Any]:
-    """The webhook's JSON body (also the source of the other channels' text).
+    """The webhook's JSON body (also what the Apprise channels' messages are made from).
 
     ``event`` is published | held | draft; ``reason`` becomes ``"reason"`` (why it was held)
     or, for a published digest, ``"warning"`` (e.g. items written offline).
@@ -68,22 +69,6 @@ def payload(
     return body
 
 
-def message_text(body: dict[str, Any]) -> str:
-    """Plain text: (for a held or draft digest, what happened), title, link, item titles."""
-    lines = []
-    event = body.get("event", "published")
-    if event != "published":
-        lines.append(f"[{str(event).upper()}] {body.get('reason') or 'not published'}")
-    elif body.get("warning"):
-        lines.append(f"WARNING: {body['warning']}")
-    lines.append(body["title"])
-    if body["url"]:
-        lines.append(body["url"])
-    lines.append("")
-    lines += [f"{n}. {item['title']}" for n, item in enumerate(body["items"], 1)]
-    return "\n".join(lines)
-
-
 def send_webhook(conf: WebhookNotify, body: dict[str, Any]) -> None:
     """POST the JSON body; errors name the host only (a hook's path is often its secret)."""
     url = conf.url or secret(conf.url_env, "the webhook URL ([notify.webhook])")
@@ -94,42 +79,6 @@ def send_webhook(conf: WebhookNotify, body: dict[str, Any]) -> None:
         raise AidigestError(f"{type(exc).__name__} from {host}: {exc}".replace(url, "***")) from None
     if response.status_code >= 300:
         raise AidigestError(f"HTTP {response.status_code} from {host}")
-
-
-def send_telegram(conf: TelegramNotify, body: dict[str, Any]) -> None:
-    token = secret(conf.bot_token_env, "the Telegram bot token ([notify.telegram])")
-    url = f"{conf.api_base.rstrip('/')}/bot{token}/sendMessage"
-    data = {"chat_id": conf.chat_id, "text": message_text(body)[:TELEGRAM_LIMIT],
-            "disable_web_page_preview": True}
-    try:
-        response = httpx.post(url, json=data, timeout=conf.timeout)
-    except httpx.HTTPError as exc:
-        raise AidigestError(f"{type(exc).__name__}: {exc}".replace(token, "***")) from None
-    if response.status_code >= 300:
-        detail = response.text[:200].replace(token, "***")
-        raise AidigestError(f"HTTP {response.status_code} from the Telegram API: {detail}")
-
-
-def send_email(conf: EmailNotify, body: dict[str, Any]) -> None:
-    message = EmailMessage()
-    event = body.get("event", "published")
-    message["Subject"] = body["title"] if event == "published" else f"[{event}] {body['title']}"
-    message["From"] = conf.sender
-    message["To"] = ", ".join(conf.to)
-    message.set_content(message_text(body))
-    password = secret(conf.password_env, "the SMTP password ([notify.email])") \
-        if conf.password_env else None
-    if conf.security == "ssl":
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(conf.host, conf.port, timeout=conf.timeout,
-                                              context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(conf.host, conf.port, timeout=conf.timeout)
-    with smtp:
-        if conf.security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
-        if conf.username and password:
-            smtp.login(conf.username, password)
-        smtp.send_message(message)
 
 
 def notify_all(
@@ -145,20 +94,22 @@ def notify_all(
         raise ValueError(f"unknown notification event {event!r}")
     url = page_url(conf.site_url, post) if event == "published" else None
     body = payload(digest, post, url, event, reason)
-    channels: list[tuple[str, Any, Any]] = [
-        ("webhook", conf.webhook, send_webhook),
-        ("telegram", conf.telegram, send_telegram),
-        ("email", conf.email, send_email),
-    ]
     results: list[ChannelResult] = []
-    for name, channel_conf, send in channels:
-        if channel_conf is None:
-            continue
-        try:
-            send(channel_conf, body)
-            results.append(ChannelResult(name))
-        except Exception as exc:  # any failure of one channel is reported, never raised
-            text = str(exc) or type(exc).__name__
-            results.append(ChannelResult(name, f"{type(exc).__name__}: {text}"
-                                         if not isinstance(exc, AidigestError) else text))
+    if (hook := conf.webhook) is not None:
+        results.append(_outcome("webhook", lambda: send_webhook(hook, body)))
+    kind = "info" if event == "published" and not reason else "warning"
+    for channel in channels_from(conf):
+        if channel.wants(event, digest.categories):
+            results.append(_outcome(channel.label, partial(send, channel, body, kind)))
     return results
+
+
+def _outcome(name: str, attempt: Callable[[], str | None]) -> ChannelResult:
+    """Run one channel's send; any failure becomes the result's error, never an exception."""
+    try:
+        error = attempt()
+    except AidigestError as exc:
+        error = str(exc)
+    except Exception as exc:  # a bug or a library failure in one channel must not stop others
+        error = f"{type(exc).__name__}: {exc}"
+    return ChannelResult(name, error)
