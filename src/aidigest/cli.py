@@ -338,6 +338,24 @@ def llm(action: str, config_path: str | None) -> None:
     check(results)
 
 
+@main.command("mcp")
+@config_option
+@click.option("--allow-writes", is_flag=True,
+              help="Also offer edit_item, regenerate_item, publish and reject "
+              "(publish and reject still need confirm: true).")
+@friendly
+def mcp_command(config_path: str | None, allow_writes: bool) -> None:
+    """Serve digests, stories, posts and status to MCP clients over stdio."""
+    from aidigest.config import find_config
+    from aidigest.mcp.server import serve as serve_mcp
+
+    load_config(config_path)  # a broken config is reported now, not at the first call
+    path = find_config(config_path).resolve()
+    err.print(f"aidigest mcp: serving {path} over stdio ({'read and write' if allow_writes else 'read-only'}"
+              " tools); the MCP client ends it", markup=False)
+    serve_mcp(path, allow_writes)
+
+
 def _register_desk_commands() -> None:
     from aidigest.desk.commands import item_group, publish, reject
 
