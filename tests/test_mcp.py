@@ -205,3 +205,25 @@ def test_a_missing_config_is_one_message_before_serving(tmp_path: Path) -> None:
     done = subprocess.run([str(AIDIGEST), "mcp", "--config", str(tmp_path / "nope.toml")],
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 1 and "aidigest init" in done.stderr and done.stdout == ""
+
+
+def test_search_ignores_case_full_width_and_traditional_chinese(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from aidigest.config import config_from_dict
+    from aidigest.mcp import views
+    from aidigest.models import Author, Post
+
+    cfg = config_from_dict({}, tmp_path)
+    when = datetime(2025, 12, 6, 22, tzinfo=UTC)
+    posts = [Post("1", "https://x.com/a/status/1", Author("a", "甲"), when, "阿里發佈 Qwen3-TTS 語音模型"),
+             Post("2", "https://x.com/b/status/2", Author("b", "乙"), when, "qwen3-tts 开源了"),
+             Post("3", "https://x.com/b/status/3", Author("b", "乙"), when, "Gemini 发布")]
+    with open_store(cfg.store_path) as store:
+        store.upsert_posts(posts)
+        both = views.search_posts(cfg, store, "ＱＷＥＮ3-tts")
+        traditional = views.search_posts(cfg, store, "发布 语音")
+        by_b = views.search_posts(cfg, store, author="@B", limit=1)
+    assert [p["id"] for p in both["posts"]] == ["2", "1"] and both["total"] == 2
+    assert [p["id"] for p in traditional["posts"]] == ["1"]
+    assert by_b["total"] == 2 and len(by_b["posts"]) == 1

@@ -12,6 +12,7 @@ Does NOT speak MCP (:mod:`aidigest.mcp.server` does) or print anything.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -189,7 +190,8 @@ def _matching(posts: Iterable[Post], query: str, author: str | None) -> Iterable
 
 
 def _fold(text: str) -> str:
-    return to_simplified(text).casefold()
+    """For matching: full-width forms as ASCII (NFKC), traditional as simplified, no case."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).casefold()
 
 
 def status(cfg: Config, store: Store) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
@@ -69,12 +70,10 @@ def channels_from(conf: NotifySection) -> list[Channel]:
 def _row(number: int, row: ChannelNotify) -> Channel:
     label = row.name or f"channel {number}"
     if row.url is not None:
-        fixed = row.url
-        build: Callable[[], str] = lambda: fixed  # noqa: E731
+        build: Callable[[], str] = partial(str, row.url)
     else:
-        env = row.url_env
-        label += f" (${env})"
-        build = lambda: secret(env, f"the Apprise URL of [[notify.channels]] {number}")  # noqa: E731
+        label += f" (${row.url_env})"
+        build = partial(secret, row.url_env, f"the Apprise URL of [[notify.channels]] {number}")
     return Channel(label, tuple(row.events), tuple(row.categories), build)
 
 
