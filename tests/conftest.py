@@ -4,6 +4,9 @@ aidigest directory made by the real ``aidigest init``."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sysconfig
+import venv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +22,49 @@ from sources_replay import Replay
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 SAMPLE_SLOT = "2025-12-07T08"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--screenshots", metavar="DIR", default=None,
+                     help="write the desk's screenshots into DIR (`make screenshots`: docs/desk); "
+                          "default: a temporary folder")
+
+
+def _repository_state(skip: Path | None) -> dict[str, tuple[int, int] | None] | None:
+    """Every changed or untracked (not ignored) file of this clone with its mtime and size;
+    None outside a git clone."""
+    try:
+        done = subprocess.run(["git", "status", "--porcelain", "-z", "--untracked-files=all"],
+                              cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    state: dict[str, tuple[int, int] | None] = {}
+    for entry in filter(None, done.stdout.split("\0")):
+        path = REPO / entry[3:]
+        if skip is not None and path.is_relative_to(skip):
+            continue
+        stat = path.stat() if path.exists() else None
+        state[entry] = (stat.st_mtime_ns, stat.st_size) if stat else None
+    return state
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_untouched(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The tests write only to temporary folders: a test session that changed a file of this
+    clone (tracked or not ignored) fails, naming the files. ``--screenshots DIR`` is exempt."""
+    shots = request.config.getoption("--screenshots")
+    skip = (Path(shots) if Path(shots).is_absolute() else Path.cwd() / shots).resolve() \
+        if shots else None
+    before = _repository_state(skip)
+    yield
+    after = _repository_state(skip)
+    if before is None or after is None or before == after:
+        return
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    pytest.fail("the tests changed files of the repository (tests write only to temporary "
+                f"folders): {', '.join(changed)}", pytrace=False)
 
 
 @pytest.fixture

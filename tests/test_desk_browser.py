@@ -2,7 +2,8 @@
 chromium-driver (no browser download). Open the desk on the sample window, edit an item in
 the form, approve it, and check the published file and its built page; a hostile post's page
 runs no script; a form sent without its CSRF token is refused and changes nothing.
-Screenshots go to docs/desk/*.png (shown in the README)."""
+Screenshots go to a temporary folder; `make screenshots` (pytest --screenshots docs/desk)
+writes the README's docs/desk/*.png."""
 
 from __future__ import annotations
 
@@ -37,7 +38,6 @@ CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or ""
                              shutil.which("chromium-browser") or "") if p and Path(p).exists()), None)
 DRIVER = shutil.which("chromedriver") or next(
     (p for p in ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver") if Path(p).exists()), None)
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "desk"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)"),
@@ -64,12 +64,19 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriv
         driver.quit()
 
 
-def _shot(driver: WebDriver, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+@pytest.fixture
+def shots(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Where screenshots go: ``--screenshots DIR`` (``make screenshots``), else a temp folder."""
+    chosen = request.config.getoption("--screenshots")
+    return Path(chosen) if chosen else tmp_path / "shots"
+
+
+def _shot(driver: WebDriver, shots: Path, name: str) -> None:
+    shots.mkdir(parents=True, exist_ok=True)
     driver.execute_script("window.scrollTo(0, 0)")
     height = driver.execute_script("return document.body.scrollHeight")
     driver.set_window_size(1200, min(max(int(height) + 120, 900), 2400))
-    assert driver.save_screenshot(str(SHOTS / name))
+    assert driver.save_screenshot(str(shots / name))
 
 
 def _wait_text(driver: WebDriver, element_id: str, text: str) -> None:
@@ -91,13 +98,15 @@ def _state(project: Path) -> dict[str, object]:
     return row
 
 
-def test_edit_and_approve_in_the_browser(drafted: Path, browser: WebDriver) -> None:  # noqa: F811
+def test_edit_and_approve_in_the_browser(
+    drafted: Path, browser: WebDriver, shots: Path  # noqa: F811
+) -> None:
     cfg = load_config(drafted / "aidigest.toml")
     with running(cfg) as url:
         browser.get(url + "/")
         link = browser.find_element(By.CSS_SELECTOR, f'#slots a[href="/slots/{SLOT}"]')
         assert "draft" in browser.find_element(By.ID, "slots").text
-        _shot(browser, "index.png")
+        _shot(browser, shots, "index.png")
         link.click()
         assert browser.find_element(By.ID, "state").text == "draft"
         item = browser.find_element(By.ID, "item-1")
@@ -109,13 +118,13 @@ def test_edit_and_approve_in_the_browser(drafted: Path, browser: WebDriver) -> N
         summary = form.find_element(By.NAME, "summary")
         summary.clear()
         summary.send_keys(GOOD_SUMMARY)
-        _shot(browser, "edit.png")
+        _shot(browser, shots, "edit.png")
         form.find_element(By.CSS_SELECTOR, "button.save").click()
         _wait_text(browser, "message", "item 1 saved")
         assert "浏览器里改写的标题" in browser.find_element(By.ID, "item-1").text
         browser.find_element(By.ID, "publish").click()
         _wait_text(browser, "state", "published")
-        _shot(browser, "slot.png")
+        _shot(browser, shots, "slot.png")
     row = _state(drafted)
     text = Path(str(row["path"])).read_text(encoding="utf-8")
     assert row["state"] == "published" and "draft: true" not in text
@@ -143,7 +152,7 @@ def test_form_without_token_is_refused(drafted: Path, browser: WebDriver) -> Non
     assert _state(drafted) == before
 
 
-def test_hostile_post_runs_no_script(tmp_path: Path, browser: WebDriver) -> None:
+def test_hostile_post_runs_no_script(tmp_path: Path, browser: WebDriver, shots: Path) -> None:
     rows = _posts()
     rows.append({"id": "1997000000099999999", "url": "https://x.com/probe/status/1997000000099999999",
                  "author": {"handle": "probe", "name": '<img src=x onerror="window.__pwned=4">'},
@@ -175,5 +184,5 @@ def test_hostile_post_runs_no_script(tmp_path: Path, browser: WebDriver) -> None
         assert browser.execute_script(
             "return getComputedStyle(document.querySelector('.post-text')).unicodeBidi") == "isolate"
         assert browser.find_elements(By.CSS_SELECTOR, ".posts bdi")
-        _shot(browser, "hostile.png")
+        _shot(browser, shots, "hostile.png")
 
