@@ -16,15 +16,16 @@ from rich.table import Table
 
 from aidigest import __version__
 from aidigest.config import Config, load_config
-from aidigest.console import err, out
+from aidigest.console import clip, err, labelled, out
 from aidigest.errors import AidigestError, InputError
 from aidigest.models import Post, SourceReport
-from aidigest.publish import init_site
+from aidigest.publish import find_hugo, init_site
 from aidigest.slots import Slot, parse_slot
 from aidigest.sources.jsonl import read_lines, write_posts
+from aidigest.starter import config_text
 from aidigest.store import Store, open_store
 from aidigest.timeutil import parse_instant
-from aidigest.writer.presets import PRESETS, with_provider
+from aidigest.writer.presets import PRESETS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,7 +38,7 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except AidigestError as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
+            err.print(labelled("error:", str(exc)))
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -123,7 +124,7 @@ def _source_table(reports: list[SourceReport]) -> Table:
         table.add_row(
             r.name, r.kind, "yes" if r.ok else "NO", str(r.new), str(r.updated), str(r.skipped),
             str(r.pages), str(r.http_status or ""), f"{r.duration_s:.2f}",
-            "STALE" if r.stale else "", (r.error or "; ".join(r.notes[:2]))[:160],
+            "STALE" if r.stale else "", clip(r.error or "; ".join(r.notes[:2]), 160),
         )
     return table
 
@@ -306,7 +307,7 @@ def report(config_path: str | None, slot: str | None, as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     for part in report_tables(data):
-        out.print(part, markup=False) if isinstance(part, str) else out.print(part)
+        out.print(part)
 
 
 @main.command()

@@ -18,18 +18,20 @@ import click
 from rich.table import Table
 
 from aidigest.config import Config, load_config
-from aidigest.console import err, out
+from aidigest.console import clip, err, labelled, out
 from aidigest.errors import AidigestError, Interrupted
 from aidigest.models import RunReport, Slot, Story
 from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot
 from aidigest.progress import RunProgress
-from aidigest.slots import parse_slot
+from aidigest.slots import parse_slot, zone
 from aidigest.store import Store, open_store
-from aidigest.timeutil import now_utc, parse_instant
+from aidigest.timeutil import local_text, now_utc, parse_instant
 from aidigest.window import stories_between
 
 EXIT_HELD = 3  # run/digest: the LLM could not write enough items; the slot is a held draft
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM
+#: outcomes whose post is the public one, so a built page of it can be shown
+PAGE_OUTCOMES = ("published", "published-with-warnings", "skipped")
 
 
 @contextmanager
@@ -135,15 +137,15 @@ def print_report(report: RunReport) -> None:
         state = "ok" if s.ok else f"FAILED: {s.error}"
         err.print(f"source {s.name}: {state}; {s.new} new, {s.updated} updated"
                   + (f", {s.skipped} skipped" if s.skipped else "")
-                  + (" (STALE)" if s.stale else ""), markup=False)
+                  + (" (STALE)" if s.stale else ""))
         for note in s.notes[:3]:
-            err.print(f"  {s.name}: {note}", markup=False)
+            err.print(f"  {s.name}: {note}")
     for note in report.notes:
-        err.print(f"note: {note}")
+        err.print(labelled("note:", note))
     for problem in report.errors:
-        err.print(f"[red]error:[/red] {problem}", markup=True)
+        err.print(labelled("error:", problem))
     for warning in report.warnings:
-        err.print(f"[yellow]WARNING:[/yellow] {warning}", markup=True)
+        err.print(labelled("warning:", warning))
     writers: dict[str, int] = {}
     for item in report.items:
         if item.outcome not in ("failed", "rejected"):

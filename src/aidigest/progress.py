@@ -50,7 +50,7 @@ class RunProgress:
             self._bar = None
 
     def say(self, message: str) -> None:
-        self.console.print(message, markup=False, highlight=False)
+        self.console.print(message, markup=False, highlight=False, emoji=False)
 
     def on_wait(self, message: str) -> None:
         if self._bar is None:
@@ -62,7 +62,8 @@ class RunProgress:
             return
         if self._bar is None:
             self._bar = Progress(TextColumn("write"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.description}"), TimeElapsedColumn(),
+                                 TextColumn("{task.description}", markup=False),
+                                 TimeElapsedColumn(),
                                  console=self.console, transient=False)
             self._bar.start()
             self._task = self._bar.add_task("", total=event.total)

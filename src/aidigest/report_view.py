@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from aidigest.commands import run_outcome
+from aidigest.console import clip, labelled
 from aidigest.errors import InputError
 from aidigest.store import Store
 
@@ -67,7 +69,7 @@ def report_tables(data: dict[str, Any]) -> list[Table | str]:
     for s in data["sources"]:
         problems = "; ".join([*(s["warnings"]), *([s["error"]] if s["error"] else [])])
         sources.add_row(s["name"], "yes" if s["ok"] else "NO", str(s["new"]), str(s["updated"]),
-                        str(s["skipped"]), problems[:160])
+                        str(s["skipped"]), clip(problems, 160))
     items = Table(title="items")
     for col in ("#", "story", "writer", "outcome", "provider", "attempts", "tokens in/out",
                 "fallback reason"):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aidigest.config import Config
+from aidigest.console import clip
 from aidigest.models import DigestItem, RunReport, Story
 from aidigest.writer import Writer
 from aidigest.writer.offline import OfflineWriter
@@ -122,7 +123,7 @@ def failure_summary(report: RunReport, limit: int = 2) -> str:
                       in ("failed", "fallback", "rejected"))
     if not reasons:
         return "no item failed"
-    return "; ".join(f"{n}× {why[:160]}" for why, n in reasons.most_common(limit))
+    return "; ".join(f"{n}× {clip(why, 160)}" for why, n in reasons.most_common(limit))
 
 
 def offline_policy(

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from aidigest.config import load_config
-from aidigest.console import err, out
+from aidigest.console import err, labelled, out
 from aidigest.desk import actions
 from aidigest.errors import AidigestError
 from aidigest.store import open_store
@@ -25,7 +25,7 @@ _config = click.option("--config", "config_path", type=click.Path(dir_okay=False
 
 
 def _fail(exc: AidigestError) -> None:
-    err.print(f"[red]error:[/red] {exc}", markup=True, soft_wrap=True)
+    err.print(labelled("error:", str(exc)))
     sys.exit(1)
 
 

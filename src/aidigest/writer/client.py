@@ -25,6 +25,7 @@ from typing import Any
 import openai
 
 from aidigest.config import Provider, secret
+from aidigest.console import clip
 from aidigest.errors import MissingSecretError, WriterError
 
 log = logging.getLogger(__name__)
@@ -231,4 +232,4 @@ def _backoff(number: int) -> float:
 
 def _brief(exc: openai.APIError) -> str:
     message = " ".join(str(getattr(exc, "message", exc) or type(exc).__name__).split())
-    return message[:200]
+    return clip(message, 300)

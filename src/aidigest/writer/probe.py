@@ -119,5 +119,5 @@ def results_table(results: list[ProbeResult]) -> Table:
         table.add_row(r.provider, r.model, "yes" if r.ok else "NO",
                       f"{r.latency_s:.2f}s" if r.ok else "-",
                       f"{r.prompt_tokens}/{r.completion_tokens}" if r.ok else "-", r.json_text,
-                      r.error[:160])
+                      r.error)
     return table
