@@ -37,7 +37,7 @@ def test_init_llm_deepseek_row_is_uncommented(tmp_path: Path, runner: CliRunner)
     assert runner.invoke(main, ["init", str(tmp_path / "d"), "--llm", "deepseek"]).exit_code == 0
     text = (tmp_path / "d" / "aidigest.toml").read_text(encoding="utf-8")
     assert "\n[[llm.providers]]\nname = \"deepseek\"\nbase_url = \"https://api.deepseek.com\"\n" in text
-    assert 'api_key_env = "DEEPSEEK_API_KEY"' in text and "\njson_mode = true\n" in text
+    assert 'api_key_env = "DEEPSEEK_API_KEY"' in text and "\njson_mode = true " in text
 
 
 def test_init_rejects_an_unknown_preset(tmp_path: Path, runner: CliRunner) -> None:

