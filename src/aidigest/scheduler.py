@@ -38,9 +38,12 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
 RunOne = Callable[[Slot], str]
 #: Outcomes after which a slot is not run again by the scheduler.
-DONE_OUTCOMES = frozenset({"published", "published-with-errors", "empty", "skipped", "draft"})
+DONE_OUTCOMES = frozenset({"published", "published-with-warnings", "published-with-errors",
+                           "empty", "skipped", "draft"})
 #: Digest states after which a slot is not run again (a ``held`` slot is retried).
 DONE_STATES = frozenset({"published", "draft", "rejected"})
+#: ``schedule --once`` exit statuses (the contract in README "Exit statuses").
+EXIT_FAILED, EXIT_HELD, EXIT_STOPPED = 1, 3, 130
 
 
 def lock_path(cfg: Config) -> Path:
@@ -162,6 +165,10 @@ def pipeline_runner(
                 return "interrupted"
             finally:
                 store.close()
+        for label, problems in (("error", result.report.errors),
+                                ("warning", result.report.warnings)):
+            for problem in problems:
+                say(f"{slot.key} {label}: {problem}")
         return result.report.outcome
 
     return run_one

@@ -134,7 +134,7 @@ def offline_policy(
     failed = sum(1 for i in written if i is None)
     items, stories = fill_offline(chosen, written, report)
     if failed:
-        report.warnings.append(
+        report.warn(
             f"{failed} of {len(items)} items were written by the offline writer (they keep the "
             f"posts' own language): {failure_summary(report)}")
     return items, stories

@@ -159,7 +159,8 @@ class Desk:
         cfg = self.cfg
         if action == "publish":
             report = actions.approve(cfg, store, key)
-            return f"{report.outcome}: {report.published_path or ''} {'; '.join(report.errors)}"
+            problems = "; ".join([*report.errors, *report.warnings])
+            return f"{report.outcome}: {report.published_path or ''} {problems}".rstrip()
         if action == "reject":
             actions.reject(cfg, store, key, form.get("reason", ""))
             return "rejected"

@@ -45,9 +45,11 @@ def publish(config_path: str | None, slot: str, no_build: bool) -> None:
         _fail(exc)
         return
     for note in report.notes:
-        err.print(f"note: {note}", markup=False)
+        err.print(labelled("note:", note))
     for problem in report.errors:
-        err.print(f"error: {problem}", markup=False)
+        err.print(labelled("error:", problem))
+    for warning in report.warnings:
+        err.print(labelled("warning:", warning))
     out.print(f"{report.slot}: {report.outcome}; {len(row.get('items', []))} items"
               + (f"\ndigest: {report.published_path}" if report.published_path else ""), markup=False)
     if report.outcome == "failed":

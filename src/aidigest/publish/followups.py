@@ -1,6 +1,7 @@
 """What happens after a post is written: the optional git commit/push and the notifications,
-each recorded in the run report as a note (success) or an error (failure); and, for a run that
-publishes nothing, the push of commits an earlier failed push left behind.
+each recorded in the run report as a note (success) or a warning (failure: the post is
+published all the same); and, for a run that publishes nothing, the push of commits an earlier
+failed push left behind.
 
 Does NOT write or build the site, and never raises for a failing follow-up: the post is
 already published when these run.
@@ -28,10 +29,10 @@ def commit_message(cfg: Config, digest: Digest) -> str:
 
 def after_publish(
     cfg: Config, digest: Digest, post: Path, report: RunReport, say: Callable[[str], None],
-    warning: str | None = None,
 ) -> None:
-    """git (if ``[publish] git``), then every configured ``[notify]`` channel (the
-    notification carries ``warning`` when given)."""
+    """git (if ``[publish] git``), then every configured ``[notify]`` channel; the
+    notification's ``"warning"`` carries every warning of the run so far (a failed source,
+    the build, git, items written offline), so it says what ``status`` and ``report`` say."""
     if cfg.publish.git:
         outcome = publish_git(
             cfg.site_path, post, commit_message(cfg, digest),
@@ -39,6 +40,7 @@ def after_publish(
             branch=cfg.publish.branch, timeout=cfg.publish.git_timeout,
         )
         _record(outcome, report, say)
+    warning = "; ".join(report.warnings) or None
     notify_event(cfg, digest, post, report, say, event="published", reason=warning)
 
 
@@ -47,10 +49,10 @@ def notify_event(
     *, event: str, reason: str | None = None,
 ) -> None:
     """Every configured ``[notify]`` channel, told ``event`` (published | held | draft);
-    each result becomes a note (sent) or an error (failed) in ``report``."""
+    each result becomes a note (sent) or a warning (failed) in ``report``."""
     for result in notify_all(cfg.notify, digest, post, event, reason):
         if result.error:
-            report.error(f"notify {result.channel} failed: {result.error}")
+            report.warn(f"notify {result.channel} failed: {result.error}")
         else:
             report.note(f"notify {result.channel}: sent")
         say(f"notify: {result.channel} {'FAILED' if result.error else 'sent'}")
@@ -68,5 +70,5 @@ def _record(outcome: GitOutcome, report: RunReport, say: Callable[[str], None]) 
         report.note(note)
         say(note)
     for problem in outcome.errors:
-        report.error(problem)
+        report.warn(problem)
         say(f"git: {problem}")
