@@ -37,3 +37,22 @@ def test_report_of_an_offline_run_and_of_a_slot_never_run(project: Path, runner:
     missing = runner.invoke(main, ["report", "--slot", "2024-01-01T08"])
     assert missing.exit_code == 1 and "no run recorded for slot 2024-01-01T08" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_report_text_shows_every_note_and_warning_of_the_json(
+    project: Path, runner: CliRunner
+) -> None:
+    cfg = project / "aidigest.toml"
+    cfg.write_text(cfg.read_text("utf-8").replace("embeddings = true", "embeddings = false")
+                   + '\n[[sources]]\nname = "gone"\nkind = "jsonl"\npath = "missing.jsonl"\n',
+                   encoding="utf-8")
+    assert runner.invoke(main, ["run", "--slot", SLOT]).exit_code == 0
+    data = json.loads(runner.invoke(main, ["report", "--json"]).stdout)
+    assert any("no LLM provider configured" in n for n in data["notes"])
+    assert any("untranslated" in n for n in data["notes"])
+    assert any("sources failed: gone" in w for w in data["warnings"])
+    lines = runner.invoke(main, ["report"]).stdout.splitlines()
+    for note in data["notes"]:
+        assert f"note: {note}" in lines
+    for warning in data["warnings"]:
+        assert f"warning: {warning}" in lines

@@ -255,13 +255,19 @@ def run(config_path: str | None, slot: str | None, offline: bool, dry_run: bool,
 @click.option("--once", is_flag=True, help="Run the due and missed slots once, then exit.")
 @friendly
 def schedule(config_path: str | None, once: bool) -> None:
-    """Run every slot shortly after it closes; catch up missed slots; one instance only."""
+    """Run every slot shortly after it closes; catch up missed slots; one instance only.
+
+    With --once: exit 0 when every slot it ran was published, skipped or empty (or claimed by
+    another process), 3 when any was held, 1 when any failed.
+    """
     from aidigest.scheduler import schedule as run_schedule
 
     cfg = load_config(config_path)
     err.print(f"schedule: slots every {cfg.digest.slot_hours}h in {cfg.digest.timezone}, "
               f"{cfg.schedule.delay_minutes:g} min after each closes; Ctrl-C or SIGTERM stops")
-    run_schedule(cfg, lambda m: err.print(m, markup=False), once=once)
+    ran = run_schedule(cfg, err.print, once=once)
+    if once:
+        sys.exit(ran.exit_status())
 
 
 @main.command()

@@ -8,9 +8,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import timedelta
+from datetime import datetime, timedelta, tzinfo
 from types import FrameType
 from typing import Any
 
@@ -160,6 +160,7 @@ def print_report(report: RunReport) -> None:
 
 def sources_table(cfg: Config, store: Store, action: str) -> Table:
     health = store.source_health()
+    tz = zone(cfg.digest.timezone)
     table = Table(title="sources" if action == "list" else "source health")
     cols = ["name", "kind", "enabled", "weight", "target"]
     if action == "status":
@@ -173,11 +174,11 @@ def sources_table(cfg: Config, store: Store, action: str) -> Table:
         row = [s.name, s.kind, "yes" if s.enabled else "no", f"{s.weight:g}", str(target)]
         if action == "status":
             h = health.get(s.name, {})
-            row += [str(h.get("started_at") or "never"), "yes" if h.get("ok") else
+            row += [local_text(h.get("started_at"), tz) or "never", "yes" if h.get("ok") else
                     ("NO" if h else ""), str(h.get("new", "")), str(h.get("skipped", "")),
-                    str(h.get("http_status") or ""), str(h.get("newest_at") or ""),
+                    str(h.get("http_status") or ""), local_text(h.get("newest_at"), tz),
                     "STALE" if h.get("stale") else "",
-                    str(h.get("error") or "; ".join(h.get("warnings", [])[:2]))[:120]]
+                    clip(str(h.get("error") or "; ".join(h.get("warnings", [])[:2])), 120)]
         table.add_row(*row)
     return table
 
@@ -234,9 +235,9 @@ def status_data(cfg: Config, store: Store) -> dict[str, Any]:
 
     next_slot, due = next_due(now, cfg)
     return {
+        "timezone": cfg.digest.timezone,
         "running_pid": lock_holder(cfg),
-        "held": [{"slot": d["slot"], "reason": d["reason"], "path": d["path"]}
-                 for d in digests.values() if d["state"] == "held"],
+        "held": held_slots(cfg, digests.values(), now),
         "digests": list(digests.values())[:10],
         "owed_slots": [s.key for s in owed_slots(now, cfg, store)],
         "runs": runs,
@@ -249,36 +250,66 @@ def status_data(cfg: Config, store: Store) -> dict[str, Any]:
     }
 
 
+def held_slots(cfg: Config, digests: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Held slots with their reason; ``retried`` False for one older than ``[schedule]
+    catch_up`` (the scheduler no longer tries it), with the commands that publish it."""
+    from aidigest.scheduler import candidate_slots
+
+    reach = {s.key for s in candidate_slots(now, cfg)}
+    held = []
+    for d in digests:
+        if d["state"] != "held":
+            continue
+        slot = d["slot"]
+        retried = slot in reach
+        held.append({
+            "slot": slot, "reason": d["reason"], "path": d["path"], "retried": retried,
+            "publish_with": [f"aidigest run --slot {slot}", f"aidigest publish --slot {slot}"],
+            "note": "retried by the scheduler at its next run" if retried else (
+                f"NOT retried: older than [schedule] catch_up = {cfg.schedule.catch_up} slots; "
+                f"'aidigest run --slot {slot}' writes it again and publishes it, or "
+                f"'aidigest publish --slot {slot}' publishes the held draft as it is"),
+        })
+    return held
+
+
 def status_tables(data: dict[str, Any]) -> list[Table]:
+    """``status`` as tables, every time in the digest's zone."""
+    tz = zone(data["timezone"])
     runs = Table(title="recent runs")
-    for col in ("id", "slot", "command", "outcome", "started", "secs", "published / why"):
+    for col in ("id", "slot", "command", "outcome", "started", "secs", "published / why",
+                "warnings"):
         runs.add_column(col)
     for r in data["runs"]:
-        runs.add_row(str(r["id"]), r["slot"], r["command"], r["outcome"], r["started_at"],
-                     str(r["duration_s"] or ""), str(r["published_path"] or r["reason"] or ""))
+        runs.add_row(str(r["id"]), r["slot"], r["command"], r["outcome"],
+                     local_text(r["started_at"], tz), str(r["duration_s"] or ""),
+                     str(r["published_path"] or r["reason"] or "; ".join(r["errors"])),
+                     clip("; ".join(r["warnings"]), 160))
     health = Table(title="sources")
     for col in ("source", "last fetch", "ok", "new", "stale", "error"):
         health.add_column(col)
     for name, h in data["sources"].items():
-        health.add_row(name, h["started_at"], "yes" if h["ok"] else "NO", str(h["new"]),
-                       "STALE" if h["stale"] else "", str(h["error"] or "")[:80])
+        health.add_row(name, local_text(h["started_at"], tz), "yes" if h["ok"] else "NO",
+                       str(h["new"]),
+                       "STALE" if h["stale"] else "", clip(str(h["error"] or ""), 120))
     llm = Table(title=f"LLM ({data['posts']} posts stored)")
     for col in ("period", "calls", "prompt tokens", "completion tokens", "cost"):
         llm.add_column(col)
     for period, t in data["llm"].items():
         llm.add_row(period, str(t["calls"]), str(t["prompt_tokens"]),
                     str(t["completion_tokens"]), f"{t['cost']:.4f}")
-    return [runs, health, llm, _schedule_table(data)]
+    return [runs, health, llm, _schedule_table(data, tz)]
 
 
-def _schedule_table(data: dict[str, Any]) -> Table:
+def _schedule_table(data: dict[str, Any], tz: tzinfo) -> Table:
     table = Table(title="schedule", show_header=False)
     table.add_column("what")
     table.add_column("value")
     pid = data["running_pid"]
     table.add_row("now", f"running now (pid {pid})" if pid else "idle")
-    table.add_row("next slot", f"{data['next_slot']} due {data['next_slot_due']}")
+    table.add_row("next slot", f"{data['next_slot']} due {local_text(data['next_slot_due'], tz)}")
     table.add_row("due, not done", ", ".join(data["owed_slots"]) or "none")
     for held in data["held"]:
-        table.add_row(f"HELD {held['slot']}", f"{held['reason']} (draft: {held['path']})")
+        table.add_row(f"HELD {held['slot']}",
+                      f"{held['reason']} (draft: {held['path']}); {held['note']}")
     return table

@@ -1,6 +1,6 @@
 """``aidigest report``: one run's report as tables or JSON — per source (new, updated,
 skipped, warnings), per item (writer, provider, attempts, fallback reason, tokens), the
-outcome, warnings and errors.
+outcome, and every note, warning and error.
 
 Presentation only: reads the run report the pipeline stored. Does NOT run anything.
 """
@@ -56,11 +56,12 @@ def report_data(store: Store, slot_key: str | None = None) -> dict[str, Any]:
     }
 
 
-def report_tables(data: dict[str, Any]) -> list[Table | str]:
-    """Tables (sources, items) and lines (outcome, warnings, errors) for the console."""
+def report_tables(data: dict[str, Any]) -> list[Table | Text | str]:
+    """Tables (sources, items) and lines (outcome; every note, warning and error, as
+    ``note:``, ``warning:`` and ``error:`` lines) for the console."""
     head = (f"run {data['run']} of slot {data['slot']} ({data['command']}): {data['outcome']}; "
             f"{data['posts_in_window']} posts in window, {data['stories']} stories")
-    shown: list[Table | str] = [head]
+    shown: list[Table | Text | str] = [head]
     if data["reason"] and data["digest_state"] != "published":
         shown.append(f"{data['digest_state']}: {data['reason']}")
     sources = Table(title="sources")
@@ -77,8 +78,9 @@ def report_tables(data: dict[str, Any]) -> list[Table | str]:
     for n, i in enumerate(data["items"], 1):
         items.add_row(str(n), i["story_id"], i["writer"], i["outcome"], i["provider"] or "",
                       str(i["attempts"]), f"{i['prompt_tokens']}/{i['completion_tokens']}",
-                      (i["fallback_reason"] or "")[:120])
+                      clip(i["fallback_reason"] or "", 160))
     shown += [sources, items]
-    shown += [f"WARNING: {w}" for w in data["warnings"]]
-    shown += [f"error: {e}" for e in data["errors"]]
+    shown += [labelled("note:", n) for n in data["notes"]]
+    shown += [labelled("warning:", w) for w in data["warnings"]]
+    shown += [labelled("error:", e) for e in data["errors"]]
     return shown

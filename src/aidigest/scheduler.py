@@ -194,6 +194,10 @@ class Scheduler:
     stop_requested: bool = False
     blocked: bool = False
     ran: list[str] = field(default_factory=list)
+    #: every slot this scheduler ran, with how it ended (the last time): an outcome of the
+    #: run report, ``failed`` (an error kept it from running) or ``claimed`` (another
+    #: process held the run lock)
+    outcomes: dict[str, str] = field(default_factory=dict)
 
     def stop(self, *_args: object) -> None:
         """Ask the loop to end after the current stage (a signal handler)."""
@@ -217,6 +221,7 @@ class Scheduler:
             self.say(f"schedule: cannot read the store: {exc}; trying again in "
                      f"{self.retry_seconds:g} s")
             self.blocked = True
+            self.outcomes["store"] = "failed"
             return 0
         for slot in due:
             if self.stop_requested:
@@ -228,12 +233,32 @@ class Scheduler:
                 self.say(f"schedule: slot {slot.key} skipped: {exc}; trying again in "
                          f"{self.retry_seconds:g} s")
                 self.blocked = True
+                claimed = isinstance(exc, AlreadyRunningError)
+                self.outcomes[slot.key] = "claimed" if claimed else "failed"
                 continue
+            self.outcomes[slot.key] = outcome
             if outcome in DONE_OUTCOMES:  # a failed or held slot is tried again on the next pass
                 self.ran.append(slot.key)
             count += 1
             self.say(f"schedule: slot {slot.key} {outcome}")
         return count
+
+    def exit_status(self) -> int:
+        """``schedule --once``: 1 when any slot failed (or could not be run for an error), else
+        3 when any was held, else 130 when a stop request (SIGTERM, Ctrl-C) ended it early,
+        else 0 (every slot published, skipped, empty, a draft, or claimed by another process)."""
+        ended = set(self.outcomes.values())
+        if "failed" in ended:
+            return EXIT_FAILED
+        if "held" in ended:
+            return EXIT_HELD
+        stopped = self.stop_requested or bool(ended & {"stopped", "interrupted"})
+        return EXIT_STOPPED if stopped else 0
+
+    def summary(self) -> str:
+        """One line: each slot run and how it ended, and the exit status that follows."""
+        ran = ", ".join(f"{k} {v}" for k, v in self.outcomes.items()) or "no slot was due"
+        return f"schedule: {ran}; exit status {self.exit_status()}"
 
     def wait_for_next(self) -> None:
         """Sleep until the next slot is due (or, after a slot was skipped for the lock, for
@@ -310,6 +335,7 @@ def schedule(cfg: Config, say: Callable[[str], None], once: bool = False) -> Sch
     with stop_on_signals(scheduler, wake):
         if once:
             scheduler.run_pending()
+            say(scheduler.summary())
         else:
             scheduler.run_forever()
     return scheduler

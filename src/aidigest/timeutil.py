@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 
 from aidigest.errors import InputError
@@ -39,3 +39,17 @@ def iso_utc(moment: datetime) -> str:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def local_text(value: str | datetime | None, tz: tzinfo) -> str:
+    """An instant as a person reads it, in the digest's zone: ``2025-12-07 08:05:12+08:00``
+    (stored times are UTC); an unreadable value comes back unchanged, None as ``""``."""
+    if value is None or value == "":
+        return ""
+    try:
+        moment = value if isinstance(value, datetime) else parse_instant(value)
+    except InputError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).replace(microsecond=0).isoformat(sep=" ")
