@@ -322,16 +322,20 @@ def report(config_path: str | None, slot: str | None, as_json: bool) -> None:
 @config_option
 @click.option("--host", default=None, help="Address to bind (default: [serve] host, 127.0.0.1); "
               "a non-loopback host needs [serve] password_env.")
-@click.option("--port", type=int, default=None, help="Port (default: [serve] port, 8400).")
+@click.option("--port", type=int, default=None,
+              help="Port (default: [serve] port, 8400; 0: any free port).")
 @friendly
 def serve(config_path: str | None, host: str | None, port: int | None) -> None:
-    """The editor's desk: review, edit and approve digests in a browser."""
+    """The editor's desk: review, edit and approve digests in a browser.
+
+    The host, its password and the port are checked first; a refusal is one error line and
+    exit status 1, and the address is announced only once the desk can listen there.
+    """
     from aidigest.desk.server import serve as run_desk
 
     cfg = load_config(config_path)
     host, port = host or cfg.serve.host, cfg.serve.port if port is None else port
-    err.print(f"desk: http://{host}:{port}/ (Ctrl-C stops)", markup=False)
-    run_desk(cfg, host, port)
+    run_desk(cfg, host, port, err.print)
 
 
 @main.command()
