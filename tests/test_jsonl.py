@@ -1,13 +1,20 @@
-"""The JSONL interchange format: required fields, bad lines named and skipped, round trip."""
+"""The JSONL interchange format: required fields, bad lines named and skipped, round trip;
+a url that is not http(s) skips its line and a link that is not is dropped, each named
+(issue 17, item 8)."""
 
 from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
+from click.testing import CliRunner
+
+from aidigest.cli import main
 from aidigest.errors import InputError
 from aidigest.models import Post
 from aidigest.sources.jsonl import post_to_dict, read_lines, write_posts
+from aidigest.store import open_store
 
 GOOD = {
     "id": "1997387913022038248", "platform": "x",
@@ -50,3 +57,48 @@ def test_bad_lines_are_named_and_the_rest_is_read() -> None:
     assert posts[1].author.handle == "a" and posts[1].text == "text"
     assert posts[1].created_at.isoformat() == "2025-12-06T18:15:00+00:00"
     assert posts[1].metrics.likes == 0 and posts[1].source == "imp"
+
+
+def _line(n: int, url: str, links: list[str] | None = None) -> str:
+    return json.dumps({"id": str(n), "url": url, "author": {"handle": "a"}, "links": links or [],
+                       "created_at": "2025-12-07T01:00:00Z", "text": "OpenAI ships a model"})
+
+
+NOT_WEB = ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "data:text/html,<b>x</b>",
+           "file:///etc/passwd", "x.com/a/status/4", "https://"]
+
+
+def test_a_url_that_is_not_http_is_named_and_its_line_skipped(
+    project: Path, runner: CliRunner
+) -> None:
+    lines = [_line(n, url) for n, url in enumerate(NOT_WEB, 1)]
+    lines.append(_line(9, "https://x.com/a/status/9",
+                       ["javascript:alert(2)", "https://example.com/ok", "vbscript:msgbox"]))
+    (project / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["import", "in.jsonl"])
+    assert result.exit_code == 0, result.output
+    for n, url in enumerate(NOT_WEB, 1):
+        assert (f"skipped: in.jsonl line {n}: url {url!r} is not an http(s) address; the line is "
+                "skipped") in result.stderr, url
+    assert ("note: in.jsonl line 7: link 'javascript:alert(2)' is not an http(s) address; "
+            "dropped from its links (the post is kept)") in result.stderr
+    assert "line 7: link 'vbscript:msgbox'" in result.stderr
+    assert f"imported 1 posts (1 new, 0 updated), skipped {len(NOT_WEB)}" in result.stdout
+    with open_store(project / "aidigest.db") as store:
+        (post,) = list(store.iter_posts())
+    assert post.url == "https://x.com/a/status/9" and post.links == ("https://example.com/ok",)
+
+
+def test_the_jsonl_source_says_the_same_in_its_report(project: Path, runner: CliRunner) -> None:
+    (project / "sample_posts.jsonl").write_text(
+        _line(1, "javascript:alert(1)") + "\n" + _line(2, "https://x.com/a/status/2", ["data:x"])
+        + "\n", encoding="utf-8")
+    fetched = runner.invoke(main, ["fetch"])
+    assert fetched.exit_code == 0, fetched.output
+    with open_store(project / "aidigest.db") as store:
+        health = store.source_health()["sample"]
+        (post,) = list(store.iter_posts())
+    assert health["skipped"] == 1 and post.links == ()
+    problems = " ".join(health["warnings"])
+    assert "line 1: url 'javascript:alert(1)' is not an http(s) address" in problems
+    assert "line 2: link 'data:x' is not an http(s) address; dropped" in problems

@@ -154,10 +154,15 @@ def fetch(config_path: str | None, only: tuple[str, ...]) -> None:
 @click.option("--source", default="import", help="Source name recorded on the posts.")
 @friendly
 def import_(file: Any, config_path: str | None, source: str) -> None:
-    """Add posts in the JSONL interchange format to the store ('-' = stdin)."""
+    """Add posts in the JSONL interchange format to the store ('-' = stdin).
+
+    A bad line (not JSON, a required field missing, a url that is not http(s)) is named and
+    skipped; a link that is not http(s) is dropped from its post, with a note.
+    """
     good: list[Post] = []
     bad: list[InputError] = []
-    for item in read_lines(file, source, getattr(file, "name", "input")):
+    dropped: list[str] = []
+    for item in read_lines(file, source, getattr(file, "name", "input"), dropped):
         if isinstance(item, InputError):
             bad.append(item)
         else:
@@ -166,6 +171,10 @@ def import_(file: Any, config_path: str | None, source: str) -> None:
         new, updated = store.upsert_posts(good)
     for problem in bad[:20]:
         err.print(f"skipped: {problem}")
+    if len(bad) > 20:
+        err.print(f"skipped: {len(bad) - 20} more lines (fix the ones above and import again)")
+    for note in dropped[:20]:
+        err.print(labelled("note:", note))
     out.print(f"imported {len(good)} posts ({new} new, {updated} updated), skipped {len(bad)}")
     if bad and not good:
         sys.exit(1)

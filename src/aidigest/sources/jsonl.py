@@ -1,7 +1,10 @@
 """The JSONL interchange format of DESIGN.md: one post a line (import, export, sample data).
 
 A bad line becomes an :class:`InputError` naming the line and the fix; readers skip it and go
-on. Does NOT touch the store.
+on. Addresses must be http(s): a post whose ``url`` is anything else (``javascript:``,
+``data:``, ``file:``, no scheme) is such a bad line and is skipped, since its url is the item's
+link; an entry of ``links`` that is not http(s) is dropped from the post, and a note says so.
+Does NOT touch the store.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from aidigest.errors import InputError, SourceError
 from aidigest.models import Author, Metrics, Post, SourceReport
@@ -36,8 +40,31 @@ def _opt_str(data: dict[str, Any], key: str) -> str | None:
     return None if value in (None, "") else clean_text(str(value))
 
 
-def post_from_dict(data: Any, source: str = "", where: str = "post") -> Post:
-    """Validate one interchange object into a Post (InputError names what is wrong)."""
+def is_web_url(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) address (the only kind a digest links to)."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _web_links(links: list[Any], where: str, notes: list[str] | None) -> tuple[str, ...]:
+    kept: list[str] = []
+    for raw in links:
+        link = clean_text(str(raw)).strip() if raw else ""
+        if not link:
+            continue
+        if is_web_url(link):
+            kept.append(link)
+        elif notes is not None:
+            notes.append(f"{where}: link {link[:80]!r} is not an http(s) address; dropped from "
+                         "its links (the post is kept)")
+    return tuple(kept)
+
+
+def post_from_dict(
+    data: Any, source: str = "", where: str = "post", notes: list[str] | None = None
+) -> Post:
+    """Validate one interchange object into a Post (InputError names what is wrong); a
+    dropped link is described in ``notes``."""
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected a JSON object, got {type(data).__name__}")
     author = data.get("author")
@@ -49,6 +76,10 @@ def post_from_dict(data: Any, source: str = "", where: str = "post") -> Post:
     if missing:
         raise InputError(f"{where}: missing required field(s) {', '.join(missing)}")
     assert isinstance(author, dict)
+    url = clean_text(str(data["url"])).strip()
+    if not is_web_url(url):
+        raise InputError(f"{where}: url {url[:80]!r} is not an http(s) address; the line is "
+                         "skipped (write the post's https:// address)")
     if not isinstance(data["text"], str):
         raise InputError(f"{where}: 'text' must be a string")
     links = data.get("links") or []
@@ -67,7 +98,7 @@ def post_from_dict(data: Any, source: str = "", where: str = "post") -> Post:
             "not valid Unicode; fix the encoding where the file was produced")
     return Post(
         id=clean_text(str(data["id"])).strip(),
-        url=clean_text(str(data["url"])).strip(),
+        url=url,
         author=Author(
             handle=clean_text(str(author["handle"])).lstrip("@").strip(),
             name=clean_text(str(author.get("name") or "")),
@@ -77,7 +108,7 @@ def post_from_dict(data: Any, source: str = "", where: str = "post") -> Post:
         text=clean_text(data["text"]),
         platform=str(data.get("platform") or "x"),
         lang=_opt_str(data, "lang"),
-        links=tuple(clean_text(str(u)) for u in links if u),
+        links=_web_links(links, where, notes),
         reply_to=_opt_str(data, "reply_to"),
         quote_of=_opt_str(data, "quote_of"),
         repost_of=_opt_str(data, "repost_of"),
@@ -111,9 +142,10 @@ def post_to_dict(post: Post) -> dict[str, Any]:
 
 
 def read_lines(
-    lines: Iterable[str], source: str = "", origin: str = "input"
+    lines: Iterable[str], source: str = "", origin: str = "input", notes: list[str] | None = None
 ) -> Iterator[Post | InputError]:
-    """Each non-blank line as a Post, or as the InputError explaining why it was skipped."""
+    """Each non-blank line as a Post, or as the InputError explaining why it was skipped;
+    what was dropped from a kept line (a link that is not http(s)) goes to ``notes``."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -124,7 +156,7 @@ def read_lines(
             yield InputError(f"{where}: not valid JSON ({exc.msg}); one JSON object per line")
             continue
         try:
-            yield post_from_dict(data, source, where)
+            yield post_from_dict(data, source, where, notes)
         except InputError as exc:
             yield exc
 
@@ -156,7 +188,7 @@ class JsonlSource:
             ) from exc
         page: list[Post] = []
         with handle:
-            for item in read_lines(handle, self.name, str(self.path)):
+            for item in read_lines(handle, self.name, str(self.path), report.notes):
                 if isinstance(item, InputError):
                     report.skipped += 1
                     report.notes.append(str(item))
