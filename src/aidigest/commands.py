@@ -114,7 +114,7 @@ def run_command(
     print_report(report)
     if result.path:
         out.print(f"digest: {result.path}")
-    if result.path:
+    if result.path and report.outcome in PAGE_OUTCOMES:  # a draft or held post has no page
         public = result.built or cfg.site_path / "public"
         page = public / "posts" / result.path.stem.lower() / "index.html"
         if page.exists():

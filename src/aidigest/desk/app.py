@@ -13,6 +13,7 @@ import binascii
 import re
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import tzinfo
 from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -33,7 +34,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from aidigest.config import Config
 from aidigest.desk import actions, views
 from aidigest.errors import AidigestError
+from aidigest.slots import zone
 from aidigest.store import Store, open_store
+from aidigest.timeutil import local_text
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -51,12 +54,14 @@ def safe_href(url: str) -> str:
     return url if urlsplit(url).scheme in ("http", "https") else "#"
 
 
-def _templates() -> Jinja2Templates:
+def _templates(tz: tzinfo) -> Jinja2Templates:
     """Templates with autoescaping ON for every file (Starlette's default would escape only
-    ``.html``/``.htm``/``.xml`` names, and ours end in ``.j2``)."""
+    ``.html``/``.htm``/``.xml`` names, and ours end in ``.j2``); ``|local`` shows a stored
+    (UTC) time in the digest's zone ``tz``, as every time a person reads on the desk is."""
     env = Environment(loader=PackageLoader("aidigest.desk", "templates"), autoescape=True)
     env.filters["summary_html"] = summary_html
     env.filters["safe_href"] = safe_href
+    env.filters["local"] = lambda value: local_text(value, tz)
     return Jinja2Templates(env=env)
 
 
@@ -90,7 +95,7 @@ class Desk:
     def __init__(self, cfg: Config, token: str | None = None) -> None:
         self.cfg = cfg
         self.token = token or secrets.token_urlsafe(32)
-        self.templates = _templates()
+        self.templates = _templates(zone(cfg.digest.timezone))
 
     # -- plumbing ---------------------------------------------------------------------------
     def _with_store(self, work: Callable[[Store], Any]) -> Awaitable[Any]:

@@ -10,8 +10,10 @@ item that fails it is replaced by ``None`` and the report says why. Does NOT ren
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
+from types import ModuleType
 
 from aidigest.models import DigestItem, ItemReport, Post, RunReport, Story
 from aidigest.writer import gate
@@ -79,9 +81,16 @@ def cut_title(text: str, limit: int) -> str:
     return _word_cut(text, limit)
 
 
-def _word_cut(text: str, limit: int) -> str:
+def _jieba() -> ModuleType:
+    """jieba, with its own DEBUG lines ("Building prefix dict…") kept off stderr."""
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def _word_cut(text: str, limit: int) -> str:
+    jieba = _jieba()
     kept = ""
     for word in jieba.cut(text):
         if len(kept) + len(word) > limit:
@@ -137,6 +146,7 @@ def _fallback_terms(body: str, texts: Sequence[str]) -> list[str]:
     """Terms when no Latin-script name recurs: Chinese keywords by TF-IDF (jieba), or words
     that recur across an English story's posts (``quanto``), or a capitalised name."""
     if tx.is_chinese(body):
+        _jieba()
         import jieba.analyse
 
         return [t for t in jieba.analyse.extract_tags(body, topK=3) if len(t) >= 2][:2]
