@@ -109,7 +109,7 @@ def test_publish_digest_writes_records_and_notifies(tmp_path: Path, httpserver: 
         saved = store.get_digest(SLOT.key)
         done = finished_slots(store, [SLOT.key])
     assert result.path and result.path.read_text("utf-8") == result.markdown
-    assert "draft" not in (result.markdown or "") and report.outcome == "published"
+    assert "draft" not in (result.markdown or "") and report.outcome == "published-with-warnings"
     assert saved and saved["state"] == "published" and saved["markdown"] == result.markdown
     assert done == {SLOT.key}
     (request, _resp), = httpserver.log
