@@ -1,7 +1,7 @@
 """Notifications after publishing, against real local servers: the webhook JSON (a contract),
 and the Apprise channels with the real Apprise library — ``json://`` on a local sink, the
 Feishu, DingTalk, WeCom bot and Telegram formats through a local HTTPS sink (tls_sink.py),
-e-mail over a local SMTP server. A slow or failing channel is an error in the run report;
+e-mail over a local SMTP server. A slow or failing channel is a warning in the run report;
 the others and the post go on."""
 
 from __future__ import annotations

@@ -232,7 +232,8 @@ def publish(cfg: Config, store: Store, slot: str, confirm: bool = False) -> dict
     if report.outcome == "failed":
         raise AidigestError(f"publishing slot {key} failed: {'; '.join(report.errors)}")
     return {"slot": key, "outcome": report.outcome, "path": report.published_path,
-            "notes": list(report.notes), "errors": list(report.errors)}
+            "notes": list(report.notes), "warnings": list(report.warnings),
+            "errors": list(report.errors)}
 
 
 def reject(cfg: Config, store: Store, slot: str, reason: str = "", confirm: bool = False) -> dict[str, Any]:
