@@ -26,9 +26,10 @@ from aidigest.store.memory import add_alias_evidence, alias_counts
 from aidigest.stories import build_stories, featurize_posts
 from aidigest.stories.aliases import accepted, mine
 from aidigest.stories.entities import Lexicon, default_lexicon
+from aidigest.stories.normalize import ANALYSED_CHARS, analysed
 from aidigest.stories.scorer import PairModel, load_model
 
-__all__ = ["alias_table", "history_for", "stories_between", "window_posts"]
+__all__ = ["alias_table", "cut_note", "history_for", "stories_between", "window_posts"]
 
 
 def window_posts(store: Store, start: datetime, end: datetime) -> list[Post]:
@@ -45,6 +46,16 @@ def window_posts(store: Store, start: datetime, end: datetime) -> list[Post]:
         frontier = store.get_posts(sorted(wanted))
         posts.update((p.id, p) for p in frontier)
     return sorted(posts.values(), key=lambda p: (p.created_at, p.id))
+
+
+def cut_note(cut: list[Post], shown: int = 5) -> str:
+    """The run report's note on posts whose text was cut to :data:`ANALYSED_CHARS`."""
+    named = ", ".join(f"{p.id} by @{p.author.handle} ({len(p.text):,} characters)"
+                      for p in cut[:shown])
+    more = f" and {len(cut) - shown} more" if len(cut) > shown else ""
+    return (f"{len(cut)} post{'s' * (len(cut) > 1)} longer than {ANALYSED_CHARS:,} characters: "
+            f"only the first {ANALYSED_CHARS:,} characters of each are analysed and written "
+            f"from (the store keeps the whole text): {named}{more}")
 
 
 def history_for(cfg: Config, store: Store, end: datetime) -> list[dict[str, object]]:
@@ -113,8 +124,12 @@ def stories_between(
     *, run_id: int | None = None, slot_key: str = "",
 ) -> list[Story]:
     """The ONE way every caller builds the stories of a window: the same posts, embeddings,
-    novelty history, aliases, LLM verdicts, settings and pair model."""
-    posts = window_posts(store, start, end)
+    novelty history, aliases, LLM verdicts, settings and pair model. A post's text is
+    analysed up to :data:`~aidigest.stories.normalize.ANALYSED_CHARS` characters (``report``
+    names the posts that were cut)."""
+    posts, cut = analysed(window_posts(store, start, end))
+    if report is not None and cut:
+        report.note(cut_note(cut))
     if report is not None:
         report.posts_in_window = sum(1 for p in posts if start <= p.created_at < end)
     embeddings = embeddings_for(posts, store, enabled=cfg.stories.embeddings)

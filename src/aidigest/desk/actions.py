@@ -25,6 +25,7 @@ from aidigest.errors import AidigestError
 from aidigest.models import Digest, DigestItem, Post, RunReport, Story
 from aidigest.slots import parse_slot
 from aidigest.store import Store
+from aidigest.stories.normalize import analysed
 from aidigest.timeutil import iso_utc, now_utc
 from aidigest.writer.schema import AnswerError, parse_item
 
@@ -185,7 +186,8 @@ def slot_story(store: Store, slot_key: str, story_id: str) -> Story:
 
 def _story(store: Store, story_id: str, post_ids: Sequence[str], rep_id: str, score: float = 0.0,
            reasons: tuple[str, ...] = (), filtered: str | None = None) -> Story:
-    found = {p.id: p for p in store.get_posts(list(post_ids))}
+    # the writers see what a run's stories saw: each text up to ANALYSED_CHARS
+    found = {p.id: p for p in analysed(store.get_posts(list(post_ids)))[0]}
     posts = tuple(found[i] for i in post_ids if i in found)
     if not posts:
         raise DeskError(f"the posts of story {story_id} are no longer in the store")

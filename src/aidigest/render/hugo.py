@@ -21,8 +21,11 @@ from aidigest.models import Digest, DigestItem
 
 _DROP = frozenset({"Cc", "Cf", "Cs", "Co"})
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>~]|(?<!\w)_|_(?!\w))")
+# Scheme and e-mail branches start only where a run of their characters starts (linear; a
+# start inside a run would rescan the run's rest, and finds nothing the run's start misses).
 _AUTOLINK = re.compile(
-    r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"(?i)(?:(?<![a-z0-9+.-])[0-9+.-]*[a-z][a-z0-9+.-]*://|\bwww\.)\S*"
+    r"|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
 _BOLD = re.compile(r"\*\*([^*\n]{1,80}?)\*\*")
 

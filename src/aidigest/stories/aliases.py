@@ -6,9 +6,9 @@ A post that writes a Chinese name beside its Latin name teaches that they are on
 :func:`accepted` keeps those taught clearly (in brackets once, or side by side in three posts)
 and consistently
 (the spelling names one key in at least ``consistency`` of its evidence: ``发布 GPT-5`` and
-``发布 Claude`` teach nothing). :func:`configured` reads ``[stories] aliases`` and
-The configured ones (``[stories] aliases`` and ``aliases_file``) and the evidence are read and
-kept by :mod:`aidigest.window`.
+``发布 Claude`` teach nothing). The configured ones (``[stories] aliases`` and
+``aliases_file``) and the evidence are read and kept by :mod:`aidigest.window`. Linear in the
+length of the text (a 2 MB word is read once).
 
 Pure. Does NOT match aliases in text (see :class:`~.entities.Lexicon`).
 """
@@ -26,12 +26,19 @@ from aidigest.stories.normalize import clean_text, to_simplified
 __all__ = ["accepted", "mine"]
 
 _CJK = r"[\u4e00-\u9fff]"
-_LATIN = r"[A-Za-z][A-Za-z0-9.\-]*(?: [A-Z][A-Za-z0-9.\-]*)?"
+# A Latin name: a word of at most 40 name characters (a longer run is no name), and maybe a
+# capitalised second word.
+_WORD = r"[A-Za-z0-9.\-]{0,39}(?![A-Za-z0-9.\-])"
+_LATIN = rf"[A-Za-z]{_WORD}(?: [A-Z]{_WORD})?"
 # 中文 Latin, with nothing Chinese before the Chinese name (so it is a name, not a clause end)
 _BESIDE = re.compile(rf"(?<!{_CJK})({_CJK}{{2,6}}) ?({_LATIN})")
-# 中文（Latin） and Latin（中文）
+# 中文（Latin） and Latin（中文）. The Latin name before a bracket is tried only where a run of
+# name characters starts (its leading digits, dots and hyphens skipped): tried at every letter
+# of a long run, the regex would scan the rest of the run each time (quadratic: a 2 MB word
+# took hours). Every later start in a run reaches only ends the run's first letter reaches,
+# so the matches are the same.
 _PAREN_ZH_LATIN = re.compile(rf"({_CJK}{{2,6}})[（(] ?({_LATIN}) ?[）)]")
-_PAREN_LATIN_ZH = re.compile(rf"({_LATIN}) ?[（(]({_CJK}{{2,6}})[）)]")
+_PAREN_LATIN_ZH = re.compile(rf"(?<![A-Za-z0-9.\-])[0-9.\-]*({_LATIN}) ?[（(]({_CJK}{{2,6}})[）)]")
 _VERBISH = re.compile(r"[的了是在和与及对将把被就都也还又让给用从向为等个款项位名亿万]")
 # Words of news prose that stand before names and are no names themselves.
 _PROSE = re.compile(

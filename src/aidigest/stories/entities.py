@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -213,6 +214,7 @@ def _latin_runs(text: str) -> list[list[Token]]:
     last_end, broken = -10, False
     matches = list(_LATIN_TOKEN.finditer(text))
     raws = [m.group(0) for m in matches]
+    seen = Counter(raws)  # counted once: raws.count() per token was quadratic in the tokens
     has_cjk = not text.isascii() and _CJK.search(text) is not None
     for match, raw in zip(matches, raws, strict=True):
         start, end = match.span()
@@ -222,7 +224,7 @@ def _latin_runs(text: str) -> list[list[Token]]:
             continue
         token = raw[:-2] if raw.endswith(("'s", "’s")) else raw
         token = token.rstrip(".'’")
-        sentence_start = (start == 0 or _after_sentence_end(text, start)) and raws.count(raw) < 2
+        sentence_start = (start == 0 or _after_sentence_end(text, start)) and seen[raw] < 2
         entry = (token, sentence_start, in_cjk, start)
         if runs and not broken and text[last_end:start] in _JOIN_GAPS:
             runs[-1].append(entry)
@@ -365,7 +367,10 @@ def _primary(text: str, bucket: Bucket) -> frozenset[str]:
     first = min(specific.values())
     if first > max(40, len(text) // 3):
         return frozenset()
-    return frozenset(k for k, o in specific.items() if _span(text[first:o]) <= PRIMARY_SPAN)
+    # A gap wider than PRIMARY_SPAN characters is wider in span too: only that much is measured
+    # (measuring every gap to its end was quadratic in a text of many names).
+    return frozenset(k for k, o in specific.items()
+                     if _span(text[first:min(o, first + PRIMARY_SPAN + 1)]) <= PRIMARY_SPAN)
 
 
 def _span(gap: str) -> int:

@@ -8,10 +8,20 @@ stays a ``t.co`` link (sources expand links; see DESIGN.md).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-__all__ = ["canonical_url", "clean_text", "detect_lang", "is_generic_link", "to_simplified"]
+from aidigest.models import Post
+
+__all__ = ["ANALYSED_CHARS", "analysed", "canonical_url", "clean_text", "detect_lang",
+           "is_generic_link", "to_simplified"]
+
+# A post's text beyond this is not analysed (grouping, embeddings, writers): the subject of a
+# post is at its start, and a 2 MB post must cost what a long post costs. The store keeps the
+# whole text; a run report names every post that was cut (see :func:`aidigest.window`).
+ANALYSED_CHARS = 10_000
 
 _TRACKING_EXACT = frozenset(
     {
@@ -27,7 +37,7 @@ _X_HOSTS = frozenset(
 )
 _HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
 _X_STATUS = re.compile(r"^/(?:[^/]+|i(?:/web)?)/status(?:es)?/(\d+)")
-_TRAIL = re.compile(r"[\s/.,;:!?)）」』”'\"]+$")
+_TRAIL = re.compile(r"(?<![\s/.,;:!?)）」』”'\"])[\s/.,;:!?)）」』”'\"]+$")  # from a run's start: linear
 _URL_RE = re.compile(r"https?://\S+")
 _SPACE_RE = re.compile(r"\s+")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
@@ -178,3 +188,20 @@ def _declared(declared: str | None) -> str:
     if declared:
         return declared.split("-")[0].lower()
     return "und"
+
+
+def analysed(posts: Sequence[Post], limit: int = ANALYSED_CHARS) -> tuple[list[Post], list[Post]]:
+    """``posts`` with every text cut to its first ``limit`` characters (at the last space of the
+    last 200 when there is one, so no word is cut in two), and the posts that were cut (as they
+    were). A post within the limit is returned as is."""
+    kept: list[Post] = []
+    cut: list[Post] = []
+    for post in posts:
+        text = post.text or ""
+        if len(text) <= limit:
+            kept.append(post)
+            continue
+        space = text.rfind(" ", limit - 200, limit)
+        kept.append(replace(post, text=text[: space if space > 0 else limit]))
+        cut.append(post)
+    return kept, cut

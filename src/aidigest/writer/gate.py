@@ -42,8 +42,9 @@ ELLIPSIS = "…"
 # markdown beyond **bold**; "#1" (a rank) is text, not a heading
 MARKDOWN = re.compile(r"[`<>\[\]|~\\*]|#(?!\d)|(?<!\w)_+|_+(?!\w)")
 # a domain glued to Chinese text (schema.LINKISH needs a word boundary, which 见qwen.ai lacks)
-DOMAIN = re.compile(r"(?i)(?<![a-z0-9-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|ai|dev|co|cn|app)"
-                    r"(?![a-z0-9])")
+# (started only where a run of domain labels starts: linear on ``a.a.a.a…``, same answers)
+DOMAIN = re.compile(r"(?i)(?<![a-z0-9-])(?<![a-z0-9-]\.)[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+                    r"\.(?:com|net|org|io|ai|dev|co|cn|app)(?![a-z0-9])")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ TITLE_MAX = 40
 DANGLING = "的了和与及或在把被让对从向给"  # a headline cut at a word does not end on these
 HEADLINE_MIN = 12  # a clause shorter than this is no headline (据《华尔街日报》报道)
 CLAUSE = "，,；;：:、—–|"
-ASIDE = re.compile(r"《[^》]{12,}》|（[^）]*）|\([^)]*\)|“[^”]{12,}”")
+# innermost brackets only, so an unclosed one is not rescanned from every opening (linear)
+ASIDE = re.compile(r"《[^《》]{12,}》|（[^（）]*）|\([^()]*\)|“[^“”]{12,}”")
 SUMMARY_MIN, SUMMARY_MAX = 120, 260
 CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("大模型", ("模型", "model", "llm", "gpt", "qwen", "gemini", "claude", "deepseek", "参数")),

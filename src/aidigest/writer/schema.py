@@ -27,10 +27,15 @@ CATEGORY_MAX_LEN = 8
 
 FENCE = re.compile(r"```[A-Za-z0-9_-]*\s*\n?(.*?)```", re.S)
 BOLD = re.compile(r"\*\*([^*\n]{1,60}?)\*\*")
+# Each branch that scans a run of name characters (a scheme, an e-mail's local part, a domain)
+# starts only where such a run starts: started at every character of a long run it would scan
+# the rest of the run each time (quadratic). A later start in a run reaches nothing the run's
+# first start does not, so what is found is the same (and a bracket pair is looked for
+# innermost first, for the same reason).
 LINKISH = re.compile(
-    r"(?i)(?:[a-z][a-z0-9+.-]*://|www\.|mailto:|\]\(|\[[^\]]*\]|<[a-z/!]|&[a-z#0-9]+;"
-    r"|[\w.+-]+@[\w-]+\.[a-z]{2,}"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|ai|dev|co|cn|app|xyz|me|ly|gl|info|"
+    r"(?i)(?:(?<![a-z0-9+.-])[0-9+.-]*[a-z][a-z0-9+.-]*://|www\.|mailto:|\]\(|\[[^\[\]]*\]|<[a-z/!]"
+    r"|&[a-z#0-9]+;|(?<![\w.+-])[\w.+-]+@[\w-]+\.[a-z]{2,}"
+    r"|(?<![\w-])(?<![a-z0-9-]\.)[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|io|ai|dev|co|cn|app|xyz|me|ly|gl|info|"
     r"biz|site|top|link|click|example|test|sh|gg|tv|us|uk|ru|de|jp|hk|tw)\b)"
 )
 MARKDOWN = re.compile(r"[`<>\[\]|~#\\*]+|(?<!\w)_+|_+(?!\w)")

@@ -11,7 +11,11 @@ URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 MENTION_LEAD = re.compile(r"^(?:RT\s+)?(?:@\w+[:：,，]?\s*)+")
 MARKUP = re.compile(r"[*`\[\]<>|~]+|#(?!\d)|(?<!\w)_+|_+(?!\w)")
 INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+|(?<=[a-zA-Z0-9)\"'])\.(?=\s|$)|$)")
+# A sentence ends at its first 。！？!? run, at a full stop after a letter, digit, bracket or
+# quote and before a space (``5.1`` and ``torch.compile`` go on), before a line break, or at the
+# end. Lazy, so each character is looked at once (the greedy form backtracked over the whole
+# rest of a line at every position: quadratic, and it dropped a line without a full stop).
+SENTENCE = re.compile(r"[^。！？!?\n]+?(?:[。！？!?]+|(?<=[a-zA-Z0-9)\"'])\.(?=\s|$)|(?=\n)|$)")
 # Latin-script names: capitalised or camel-case words, versions (Qwen3-TTS, Rnj-1 8B, GPT-5.1).
 TERM = re.compile(
     r"(?<![A-Za-z0-9_])(?:[A-Z][A-Za-z0-9_]*(?:[-.][A-Za-z0-9]+)*|[a-z]+[A-Z][A-Za-z0-9_]*"
