@@ -53,6 +53,24 @@ def test_title_cut_at_a_word_boundary_passes() -> None:
     assert "title-cut" not in rules(subject(title="阿里巴巴推出 Qwen3-TTS 语音合成模型"))
 
 
+@pytest.mark.parametrize("title", ["You can now torch.compile it", "Introducing Qwen3-TTS! 49",
+                                   "阿里巴巴推出 Qwen3-TTS 语音"])
+def test_title_phrase_cut_mid_phrase(title: str) -> None:
+    assert "title-phrase" in rules(subject(title=title, llm=False, extractive=True))
+
+
+@pytest.mark.parametrize("title", ["You can now torch.compile it with quanto",
+                                   "Introducing Qwen3-TTS", "49 high-quality voices, 10 languages",
+                                   "阿里巴巴推出 Qwen3-TTS 语音合成模型", "ListenHub 上线了文章转PPT",
+                                   "阿里发布Qwen3-TTS，49种音色覆盖9种方言"])
+def test_title_phrase_at_a_phrase_end_or_not_cut_from_a_post_passes(title: str) -> None:
+    assert "title-phrase" not in rules(subject(title=title, llm=False, extractive=True))
+
+
+def test_title_phrase_is_only_for_headlines_cut_from_posts() -> None:
+    assert "title-phrase" not in rules(subject(title="You can now torch.compile it"))  # written
+
+
 @pytest.mark.parametrize("summary", ["阿里推出**Qwen3-TTS**。", "阿里推出**Qwen3-TTS**。" + "很好" * 140])
 def test_summary_length(summary: str) -> None:
     assert "summary-length" in rules(subject(summary=summary))

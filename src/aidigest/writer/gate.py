@@ -5,6 +5,9 @@ publishable). The rules:
 
 - ``title-length``: the headline has 1–40 characters;
 - ``title-cut``: the headline does not end inside a word of the post it was cut from;
+- ``title-phrase`` (extractive items only): a headline cut from a post ends where a phrase of
+  it ends (a clause or sentence mark, a line break or the end), never mid-phrase
+  (``you can now torch.compile quantized``);
 - ``summary-length``: 120–260 visible characters (the ``**`` markers do not count);
 - ``bold-count``: 1–5 ``**bold**`` terms, markers balanced;
 - ``bold-token``: each bold term is a whole token: not glued to a letter or digit on either
@@ -67,6 +70,7 @@ class Subject:
     posts: tuple[str, ...]  # the story's post texts, cleaned of links and markup
     names: tuple[str, ...] = ()  # author display names (a summary may name them)
     llm: bool = False
+    extractive: bool = False  # cut from the posts (the offline writer), not written
 
 
 Rule = Callable[[Subject], list[str]]
@@ -89,6 +93,36 @@ def title_cut(s: Subject) -> list[str]:
             word = re.match(r"[A-Za-z0-9]+", post[at + len(stem):])
             return [f"the headline stops inside a word (…{stem[-12:]}|{word.group(0) if word else ''})"]
     return []
+
+
+# What may follow a headline cut from a post: a clause or sentence mark, a closing or an
+# opening bracket or quote (an aside starts), a line break; or an English joining word.
+PHRASE_END = frozenset("，,；;：:、—–|。.!！?？…\n)）」』”》\"'(（「『“《")
+JOINING = frozenset({"and", "but", "while", "with", "for", "on", "at", "from", "via", "as", "after"})
+
+
+def title_phrase(s: Subject) -> list[str]:
+    """An extractive headline found in a post must end where a phrase of it ends, in at least
+    one place it occurs (it is not checked when it occurs nowhere verbatim)."""
+    stem = s.title.strip()
+    if not s.extractive or not stem:
+        return []
+    ends = [post[at + len(stem):at + len(stem) + 12].lstrip(" ") for post in s.posts
+            for at in _occurrences(post, stem)]
+    if not ends or any(not nxt or nxt[0] in PHRASE_END or nxt.split(" ")[0] in JOINING
+                       for nxt in ends):
+        return []
+    return [f"the headline stops in the middle of a phrase (…{stem[-12:]}| {ends[0][:8]}…); cut it "
+            "where a clause or sentence ends"]
+
+
+def _occurrences(text: str, part: str, limit: int = 20) -> list[int]:
+    """Where ``part`` occurs in ``text`` (at most ``limit`` places)."""
+    found, at = [], text.find(part)
+    while at >= 0 and len(found) < limit:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
 
 
 def summary_length(s: Subject) -> list[str]:
@@ -195,7 +229,8 @@ def chinese(s: Subject) -> list[str]:
 
 
 RULES: dict[str, Rule] = {
-    "title-length": title_length, "title-cut": title_cut, "summary-length": summary_length,
+    "title-length": title_length, "title-cut": title_cut, "title-phrase": title_phrase,
+    "summary-length": summary_length,
     "bold-count": bold_count, "bold-token": bold_token, "repeated-sentence": repeated_sentence,
     "concatenated-posts": concatenated_posts, "markup": markup, "faithful": faithful,
     "chinese": chinese,
@@ -207,16 +242,20 @@ def check_subject(subject: Subject) -> list[Failure]:
     return [Failure(name, message) for name, rule in RULES.items() for message in rule(subject)]
 
 
-def subject_for(title: str, summary: str, story: Story, *, llm: bool) -> Subject:
+def subject_for(title: str, summary: str, story: Story, *, llm: bool,
+                extractive: bool = False) -> Subject:
     posts = tuple(tx.clean(p.text) for p in story.posts)
     names = tuple(p.author.display_name for p in story.posts)
-    return Subject(title, summary, posts, names, llm)
+    return Subject(title, summary, posts, names, llm, extractive)
 
 
 def check(item: DigestItem, story: Story) -> list[Failure]:
-    """The gate for a finished item; LLM items (``writer`` ``llm:…``) must also be Chinese."""
+    """The gate for a finished item; LLM items (``writer`` ``llm:…``) must also be Chinese,
+    and the offline writer's (``offline``), cut from the posts, must end their headline where
+    a phrase ends."""
     llm = item.writer.startswith("llm")
-    return check_subject(subject_for(item.title, item.summary, story, llm=llm))
+    return check_subject(subject_for(item.title, item.summary, story, llm=llm,
+                                     extractive=item.writer == "offline"))
 
 
 def describe(failures: Sequence[Failure]) -> str:

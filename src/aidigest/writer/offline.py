@@ -1,11 +1,15 @@
-"""The offline extractive writer: a headline cut from the story's most informative post
-(Chinese when it has one), a summary taken from ONE post, bold key terms that occur in it as
-whole tokens. No network, no model.
+"""The offline extractive writer: the item of a story is written from ONE post, its
+representative (the item links to it and credits its author): the headline is that post's
+leading sentence, cut only where a phrase ends; the summary is taken from the same post (from
+another post of the story only when it is too short); bold key terms occur in it as whole
+tokens. No network, no model.
 
 It keeps the posts' language (it does not translate; the run report lists the items left in
 English) and never invents a fact: every word of its output comes from the story's posts.
 Every item passes the quality gate (:mod:`aidigest.writer.gate`) before it is returned; an
-item that fails it is replaced by ``None`` and the report says why. Does NOT render or publish.
+item that fails it is replaced by ``None`` and the report says why (a post whose leading
+sentence has no phrase of at most 40 characters gives no headline: the gate refuses the item
+rather than publish half a phrase). Does NOT render or publish.
 """
 
 from __future__ import annotations
@@ -20,9 +24,12 @@ from aidigest.writer import gate
 from aidigest.writer import text as tx
 
 TITLE_MAX = 40
-DANGLING = "的了和与及或在把被让对从向给"  # a headline cut at a word does not end on these
 HEADLINE_MIN = 12  # a clause shorter than this is no headline (据《华尔街日报》报道)
 CLAUSE = "，,；;：:、—–|"
+# English words that begin a new phrase: a headline may end before one (``DeepSeek-V3.2`` of
+# ``Launching DeepSeek-V3.2 and DeepSeek-V3.2-Speciale``), never before any other word.
+JOINING = ("and", "but", "while", "with", "for", "on", "at", "from", "via", "as", "after")
+_JOINING = re.compile(r" (?=(?:" + "|".join(JOINING) + r") )")
 # innermost brackets only, so an unclosed one is not rescanned from every opening (linear)
 ASIDE = re.compile(r"《[^《》]{12,}》|（[^（）]*）|\([^()]*\)|“[^“”]{12,}”")
 SUMMARY_MIN, SUMMARY_MAX = 120, 260
@@ -54,21 +61,25 @@ def informative(post: Post) -> tuple[int, int]:
 
 
 def headline_post(story: Story) -> Post:
-    """The most informative Chinese post of the story, else its representative."""
-    chinese = [p for p in _originals(story) if tx.is_chinese(tx.clean(p.text))]
-    return max(chinese, key=informative) if chinese else _originals(story)[0]
+    """The post the item is written from: the story's representative, which the item links
+    to and credits (so the headline, the link and the author always agree)."""
+    return story.representative
 
 
 def headline(post: Post) -> str:
-    """The post's leading sentence, cut at a clause boundary to at most 40 characters."""
+    """The post's leading sentence, cut where a phrase ends to at most 40 characters (longer
+    when no phrase fits: see :func:`cut_title`)."""
     first = next(iter(tx.sentences(post.text)), "") or tx.clean(post.text) or post.author.display_name
     return cut_title(first, TITLE_MAX)
 
 
 def cut_title(text: str, limit: int) -> str:
-    """``text`` within ``limit`` characters: whole if it fits; else without long bracketed
-    asides; else up to a clause boundary (the first one that leaves a real headline, a
-    colon preferred); else up to the last whole word. Never ends inside a word."""
+    """``text`` within ``limit`` characters, cut only where a phrase ends: whole if it fits;
+    else without long bracketed asides; else up to a clause boundary (the first one that
+    leaves a real headline, a colon preferred); else before the last English joining word
+    that fits (:data:`JOINING`). Never cuts inside a phrase: when no phrase
+    fits, the first clause is returned whole, longer than ``limit`` (the quality gate then
+    refuses the item, which is replaced by the next story)."""
     text = text.strip().rstrip("。.!！?？…:： ")
     if len(text) <= limit:
         return text
@@ -79,7 +90,12 @@ def cut_title(text: str, limit: int) -> str:
     colons = [i for i in bounds if text[i] in "：:"]
     if colons or bounds:
         return text[: (colons or bounds)[0]].rstrip(CLAUSE + " ")
-    return _word_cut(text, limit)
+    joins = [m.start() for m in _JOINING.finditer(text[: limit + 12])
+             if HEADLINE_MIN <= m.start() <= limit]
+    if joins:
+        return text[: joins[-1]]
+    first = next((i for i, ch in enumerate(text) if ch in CLAUSE), len(text))
+    return text[:first].rstrip(CLAUSE + " ") or text
 
 
 def _jieba() -> ModuleType:
@@ -90,26 +106,21 @@ def _jieba() -> ModuleType:
     return jieba
 
 
-def _word_cut(text: str, limit: int) -> str:
-    jieba = _jieba()
-    kept = ""
-    for word in jieba.cut(text):
-        if len(kept) + len(word) > limit:
-            break
-        kept += word
-    return kept.rstrip(CLAUSE + DANGLING + " （(《“\"'") or text[:limit]
-
-
 def summary_post(story: Story) -> Post:
     """The ONE post the summary is taken from: the headline's post when it is long enough to
-    fill a summary; else the most informative such post, Chinese first; else the longest."""
+    fill a summary; else the longest such post by the same author (a thread); else the most
+    informative such post in the headline's language; else the longest post."""
     posts = _originals(story)
-    first = headline_post(story)
-    if len(tx.clean(first.text)) >= SUMMARY_MIN:
-        return first
+    lead = headline_post(story)
+    if len(tx.clean(lead.text)) >= SUMMARY_MIN:
+        return lead
     full = [p for p in posts if len(tx.clean(p.text)) >= SUMMARY_MIN]
-    chinese = [p for p in full if tx.is_chinese(tx.clean(p.text))]
-    pool = chinese or full
+    own = [p for p in full if p.author.handle.lower() == lead.author.handle.lower()]
+    if own:
+        return own[0]
+    chinese = tx.is_chinese(tx.clean(lead.text))
+    same = [p for p in full if tx.is_chinese(tx.clean(p.text)) == chinese]
+    pool = same or full
     if pool:
         return max(pool, key=informative)
     return max(posts, key=lambda p: len(tx.clean(p.text)))
