@@ -118,7 +118,8 @@ def title_phrase(s: Subject) -> list[str]:
 
 def _occurrences(text: str, part: str, limit: int = 20) -> list[int]:
     """Where ``part`` occurs in ``text`` (at most ``limit`` places)."""
-    found, at = [], text.find(part)
+    found: list[int] = []
+    at = text.find(part)
     while at >= 0 and len(found) < limit:
         found.append(at)
         at = text.find(part, at + 1)
