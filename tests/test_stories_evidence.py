@@ -1,6 +1,8 @@
 """The stories stage's evidence, one test per kind: figures across scripts and units, names
 across scripts (configured and mined aliases), words across languages, the pair scorer's
-reasons, and average-link merging that refuses to chain A and C through B."""
+reasons, and average-link merging that refuses to chain A and C through B.
+
+Every sentence here is written for this project (none is taken from the dev set's archives)."""
 
 from __future__ import annotations
 
@@ -28,15 +30,15 @@ def figures(text: str) -> frozenset[str]:
 
 
 @pytest.mark.parametrize(("chinese", "english"), [
-    ("约 2.4 万个账号", "~24,000 accounts"),
-    ("2.4万个账号", "24K accounts"),
-    ("超过 1600 万次交互", ">16M exchanges"),
-    ("完成 5亿美元 B 轮融资", "a $500M Series B"),
-    ("最高 128k 输出 tokens", "up to 128K output tokens"),
-    ("速度提升至 1.5 倍", "1.5× faster"),
-    ("输入每百万 tokens 1.75美元", "$1.75 per million input tokens"),
-    ("准确率 93.4%", "93.4% accuracy"),
-    ("35B-A3B 模型", "the 35B-A3B MoE"),
+    ("新增约 2.4 万名订阅者", "about 24,000 new subscribers"),
+    ("下载量突破2.4万次", "passed 24K downloads"),
+    ("播放量累计超过 1600 万次", "over 16M plays in total"),
+    ("拿下 5亿美元 新一轮投资", "raised $500M in new funding"),
+    ("上下文窗口扩到 128k", "a 128K context window"),
+    ("推理快了 1.5 倍", "runs 1.5× quicker"),
+    ("每小时收费 1.75美元", "priced at $1.75 an hour"),
+    ("在基准上得分 93.4%", "scores 93.4% on the benchmark"),
+    ("开放 35B-A3B 版本的权重", "open weights for the 35B-A3B version"),
 ])
 def test_figures_match_across_scripts_and_units(chinese: str, english: str) -> None:
     zh, en = figures(chinese), figures(english)
@@ -44,19 +46,19 @@ def test_figures_match_across_scripts_and_units(chinese: str, english: str) -> N
 
 
 def test_years_versions_and_small_numbers_are_not_figures() -> None:
-    assert figures("2025 年发布 GPT-5.1，共 3 个版本") == frozenset()
+    assert figures("GPT-5.1 在 2025 年上线，提供 3 个档位") == frozenset()
 
 
 def test_versioned_names_are_found_inside_chinese_text_with_any_dash() -> None:
-    assert "gpt5.4" in extract(clean_text("OpenAI预告GPT‑5.4版本")).strong  # U+2011
-    assert "qwen3.5" in extract(clean_text("阿里千问发布Qwen3.5模型系列")).strong
-    assert "claudecode" in extract("Claude Code 桌面版新增定时任务").phrases
+    assert "gpt5.4" in extract(clean_text("OpenAI内部测试GPT‑5.4已进入尾声")).strong  # U+2011
+    assert "qwen3.5" in extract(clean_text("通义团队把Qwen3.5推到了手机端")).strong
+    assert "claudecode" in extract("Claude Code 的终端版多了一个计划任务面板").phrases
 
 
 def test_words_match_across_languages_through_dictionary_senses() -> None:
-    zh = bag("Claude Code 推出跨会话记忆功能，自动记住项目上下文")
-    en = bag("Claude rolled out auto-memory that remembers project context across sessions")
-    other = bag("Nvidia reports record quarterly revenue from data center GPUs")
+    zh = bag("Claude Code 新增记忆能力：在不同会话之间保留项目上下文，不必每次重新说明")
+    en = bag("Claude Code can now keep a memory of your project context from one session to the next")
+    other = bag("Nvidia posts its best quarter yet on data center GPU sales")
     df: dict[str, int] = {}
     same, matched = word_similarity(weigh(zh, df, 10), weigh(en, df, 10))
     different, _ = word_similarity(weigh(zh, df, 10), weigh(other, df, 10))
@@ -90,10 +92,10 @@ def test_a_post_that_writes_both_names_teaches_the_alias() -> None:
 
 
 def test_the_pair_score_and_its_top_evidence_are_in_the_reasons() -> None:
-    zh = make_post("1", "cn", "Anthropic 指控三家实验室利用约 2.4 万个账号对 Claude 发起模型蒸馏，"
-                   "累计超过 1600 万次交互", WHEN)
-    en = make_post("2", "us", "Anthropic says ~24,000 fraudulent accounts generated >16M Claude "
-                   "exchanges to distill its models", "2025-12-06T21:20:00Z")
+    zh = make_post("1", "cn", "Anthropic 称有实验室动用约 2.4 万个假账号向 Claude 提问，前后超过 "
+                   "1600 万次对话，用来蒸馏自家模型", WHEN)
+    en = make_post("2", "us", "Anthropic: about 24,000 fake accounts ran more than 16M conversations "
+                   "with Claude to distill rival models", "2025-12-06T21:20:00Z")
     story = build_stories([zh, en])[0]
     assert sorted(story.post_ids) == ["1", "2"]
     joined = [r for r in story.reasons if r.startswith("@")]
@@ -103,9 +105,9 @@ def test_the_pair_score_and_its_top_evidence_are_in_the_reasons() -> None:
 
 def test_chaining_is_refused_average_link() -> None:
     """A–B and B–C are the same event by verdict, A–C is not: A and C never share a story."""
-    posts = [make_post("a", "x", "OpenAI 发布 GPT-5.4 模型", WHEN),
-             make_post("b", "y", "GPT-5.4 launch and the Codex pricing change", WHEN),
-             make_post("c", "z", "Codex 调整定价方案", WHEN)]
+    posts = [make_post("a", "x", "OpenAI 推出 GPT-5.4", WHEN),
+             make_post("b", "y", "GPT-5.4 is out, and Codex gets new prices", WHEN),
+             make_post("c", "z", "Codex 的价格变了", WHEN)]
     feats = [featurize(p) for p in posts]
     verdicts = {pair_key("a", "b"): True, pair_key("b", "c"): True, pair_key("a", "c"): False}
     groups = [{feats[i].id for i in g.members} for g in group_posts(feats, verdicts=verdicts)]
@@ -116,11 +118,11 @@ def test_chaining_is_refused_average_link() -> None:
 def test_chaining_through_one_broad_post_is_refused_on_real_scores() -> None:
     """One English recap covers two different releases; each Chinese post matches it, but the
     two Chinese posts are different events and must not end in one story."""
-    a = make_post("a", "cn", "阿里千问发布 Qwen3.5 系列模型，包括 122B-A10B 与 35B-A3B，权重已开源", WHEN)
-    c = make_post("c", "cn", "智谱发布 GLM-5 技术报告，采用 DSA 架构并适配 7 种国产芯片", WHEN)
-    b = make_post("b", "us", "Open models: Alibaba released Qwen3.5 (122B-A10B, 35B-A3B MoE) with "
-                  "open weights; Zhipu published the GLM-5 technical report (DSA, 7 domestic "
-                  "chips)", WHEN)
+    a = make_post("a", "cn", "通义千问开源 Qwen3.5 家族，含 122B-A10B 和 35B-A3B 两个 MoE 版本", WHEN)
+    c = make_post("c", "cn", "智谱公开 GLM-5 的技术报告：用了 DSA 稀疏注意力，已在 7 款国产芯片上跑通", WHEN)
+    b = make_post("b", "us", "Roundup: Qwen3.5 ships open weights in 122B-A10B and 35B-A3B MoE sizes; "
+                  "separately, Zhipu's GLM-5 report covers DSA attention and 7 Chinese chips",
+                  WHEN)
     labels = {p: s.id for s in build_stories([a, b, c]) for p in s.post_ids}
     assert labels["a"] != labels["c"]
 
