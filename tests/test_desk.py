@@ -25,9 +25,17 @@ from llm_server import chat_server
 
 SLOT = "2025-12-07T08"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-GOOD_SUMMARY = ("编辑在桌面上重写了这一条：**Qwen3-TTS** 发布了新的语音合成模型，支持多种方言和情感表达，"
-                "官方称其在多项公开评测中表现领先，开发者可以通过接口直接调用，社区反响热烈，"
-                "多位研究者认为这将推动中文语音应用的普及，也给同类产品带来压力，后续版本值得关注。")
+FILLER = ("编辑在桌面上重写了这一条：{term} 这件事引起了不少讨论，官方和作者都给出了说明，"
+          "开发者可以直接上手试用，社区反响热烈，多位研究者认为这会推动相关应用的普及，"
+          "也给同类产品带来压力。接下来的版本会怎样改进、价格和开放程度如何，都还要再看，"
+          "后续进展值得关注。")
+
+
+def good_summary(project: Path, position: int = 1) -> str:
+    """An edit of item ``position`` the quality gate passes: faithful to the item's story (its
+    one bold term is a key term the item already has, which occurs in the posts)."""
+    term = _stored(project)["items"][position - 1]["key_terms"][0]  # type: ignore[index]
+    return FILLER.format(term=f"**{term}**")
 
 
 def review_project(project: Path, extra: str = "") -> Path:
@@ -100,7 +108,7 @@ def test_post_without_token_is_refused_and_changes_nothing(
     post_file = Path(str(before["path"])).read_bytes()
     forged = [("/publish", {}), ("/publish", {"csrf": "wrong"}), ("/reject", {"reason": "x"}),
               ("/items/1/drop", {"csrf": ""}),
-              ("/items/1/edit", {"title": "改", "summary": GOOD_SUMMARY, "terms": ""})]
+              ("/items/1/edit", {"title": "改", "summary": good_summary(drafted), "terms": ""})]
     for path, form in forged:
         answer = client.post(f"/slots/{SLOT}{path}", data=form)
         assert answer.status_code == 403, (path, answer.text)
@@ -113,20 +121,22 @@ def test_edit_is_validated_like_llm_output(drafted: Path, desk: tuple[str, httpx
     _url, client = desk
     token = _token(client)
     before = _stored(drafted)
-    bad = [("标题", "太短了 **术语**"), ("标题", GOOD_SUMMARY + " https://evil.example/x"),
-           ("<b>标题</b>", GOOD_SUMMARY), ("标题", GOOD_SUMMARY.replace("**", ""))]
+    good = good_summary(drafted)
+    bad = [("标题", "太短了 **术语**"), ("标题", good + " https://evil.example/x"),
+           ("<b>标题</b>", good), ("标题", good.replace("**", ""))]
     for title, summary in bad:
         answer = client.post(f"/slots/{SLOT}/items/1/edit",
                              data={"csrf": token, "title": title, "summary": summary, "terms": ""})
         assert answer.status_code == 400 and "edit refused" in answer.text, answer.text
     assert _stored(drafted) == before
+    term = before["items"][0]["key_terms"][0]  # type: ignore[index]
     answer = client.post(f"/slots/{SLOT}/items/1/edit", data={
-        "csrf": token, "title": "编辑改写的标题", "summary": GOOD_SUMMARY.replace("**", ""),
-        "terms": "Qwen3-TTS"})  # a bold term given apart is marked in the summary
+        "csrf": token, "title": "编辑改写的标题", "summary": good.replace("**", ""),
+        "terms": term})  # a bold term given apart is marked in the summary
     assert answer.status_code == 303, answer.text
     after = _stored(drafted)
     first = after["items"][0]  # type: ignore[index]
-    assert first["title"] == "编辑改写的标题" and "**Qwen3-TTS**" in first["summary"]
+    assert first["title"] == "编辑改写的标题" and f"**{term}**" in first["summary"]
     assert first["writer"] == "editor" and after["state"] == "draft"
     assert "编辑改写的标题" in Path(str(after["path"])).read_text(encoding="utf-8")
 
@@ -146,11 +156,14 @@ def test_drop_move_and_swap(drafted: Path, desk: tuple[str, httpx.Client]) -> No
             "SELECT story_id FROM stories WHERE slot = ? AND filtered IS NULL ORDER BY rank", (SLOT,))
             if r["story_id"] not in dropped]
     assert spare, "the sample window should leave an unchosen candidate"
-    answer = client.post(f"/slots/{SLOT}/swap", data={"csrf": token, "story": spare[0], "position": "1"})
+    for story in spare:  # a candidate whose item the quality gate refuses is not swapped in
+        answer = client.post(f"/slots/{SLOT}/swap", data={"csrf": token, "story": story, "position": "1"})
+        if answer.status_code != 400 or "cannot be swapped in" not in answer.text:
+            break
     assert answer.status_code == 303, answer.text
     swapped = _stored(drafted)["items"]
-    assert swapped[0]["story_id"] == spare[0] and len(swapped) == len(dropped)  # type: ignore[index,arg-type]
-    again = client.post(f"/slots/{SLOT}/swap", data={"csrf": token, "story": spare[0]})
+    assert swapped[0]["story_id"] == story and len(swapped) == len(dropped)  # type: ignore[index,arg-type]
+    again = client.post(f"/slots/{SLOT}/swap", data={"csrf": token, "story": story})
     assert again.status_code == 400 and "already in the digest" in again.text
     assert client.post(f"/slots/{SLOT}/items/99/drop", data={"csrf": token}).status_code == 400
 
@@ -259,7 +272,7 @@ def test_held_slot_is_fixed_and_approved_at_the_desk(
         assert "why not the LLM: " in page.text and "503" in page.text  # each item's failure
         token = _token(client)
         answer = client.post(f"/slots/{SLOT}/items/1/edit", data={
-            "csrf": token, "title": "人工修好的标题", "summary": GOOD_SUMMARY, "terms": ""})
+            "csrf": token, "title": "人工修好的标题", "summary": good_summary(project), "terms": ""})
         assert answer.status_code == 303, answer.text
         assert _stored(project)["state"] == "held"  # fixing does not publish by itself
         answer = client.post(f"/slots/{SLOT}/publish", data={"csrf": token})
@@ -294,7 +307,7 @@ def test_item_commands_in_the_terminal(drafted: Path, runner: CliRunner) -> None
     assert result.exit_code == 0, result.output
     assert [i["story_id"] for i in _stored(drafted)["items"]][:2] == [before[1], before[0]]  # type: ignore[attr-defined]
     result = runner.invoke(main, ["item", "edit", "--slot", SLOT, "1", "--title", "终端改写",
-                                  "--summary", GOOD_SUMMARY])
+                                  "--summary", good_summary(drafted)])
     assert result.exit_code == 0, result.output
     assert _stored(drafted)["items"][0]["title"] == "终端改写"  # type: ignore[index]
     result = runner.invoke(main, ["item", "edit", "--slot", SLOT, "1", "--title", "x",

@@ -6,8 +6,11 @@ a published digest that is edited becomes a draft again (the live page is untouc
 is re-published. :func:`approve` publishes through :func:`aidigest.pipeline.publish_digest`,
 exactly as a run would (write, build, git commit/push, notify), and records a ``publish`` run.
 
-Edits are validated like LLM output (:func:`check_item`). Does NOT render HTML or know about
-HTTP; every refusal is a :class:`DeskError` whose message says what to fix.
+Every edit goes through the writer's quality gate (:func:`check_item`, the same
+:mod:`aidigest.writer.gate` every written item passes, against the item's own story): a refusal
+names the rules it broke and changes nothing. :func:`edit_item` is THE gated edit, for the
+desk, ``aidigest item edit`` and any other caller. Does NOT render HTML or know about HTTP;
+every refusal is a :class:`DeskError` whose message says what to fix.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from aidigest.slots import parse_slot
 from aidigest.store import Store
 from aidigest.stories.normalize import analysed
 from aidigest.timeutil import iso_utc, now_utc
+from aidigest.writer import gate
 from aidigest.writer.schema import AnswerError, parse_item
 
 Say = Callable[[str], None]
@@ -112,7 +116,7 @@ def _with_items(draft: Draft, items: Sequence[DigestItem], post_ids: Sequence[li
     return replace(draft, digest=replace(draft.digest, items=tuple(items)), post_ids=list(post_ids))
 
 
-# -- validation (the seam for writer/gate.py's checks) -------------------------------------
+# -- validation: the writer's quality gate --------------------------------------------------
 def bold_terms_in(summary: str, terms: Sequence[str]) -> str:
     """``summary`` with the first plain occurrence of each term marked ``**term**``."""
     for term in (t.strip() for t in terms):
@@ -122,21 +126,25 @@ def bold_terms_in(summary: str, terms: Sequence[str]) -> str:
 
 
 def check_item(
-    title: str, summary: str, terms: Sequence[str], author_name: str
+    title: str, summary: str, terms: Sequence[str], story: Story, author_name: str
 ) -> tuple[str, str, tuple[str, ...]]:
-    """An edit validated as an LLM answer is (no link or HTML, lengths, 1–5 bold terms,
-    Chinese). Returns the cleaned title, summary and key terms; DeskError says what is wrong.
-
-    Today this is :func:`aidigest.writer.schema.parse_item`; the writer's quality gate
-    (writer/gate.py) plugs in here when it lands.
-    """
+    """An editor's item checked by the writer's quality gate against ``story`` (every rule an
+    LLM item passes but ``chinese``: headline length and cut, summary length, whole bold
+    tokens, no repeated sentence, no link or markup, faithful to the posts), then cleaned as
+    an LLM answer is (Chinese, stray markdown removed). Returns the cleaned title, summary
+    and key terms; DeskError names the rules it broke (``schema`` for the answer checks)."""
+    title = " ".join(title.split())
     summary = bold_terms_in(" ".join(summary.split()), terms)
+    failures = gate.check_subject(gate.subject_for(title, summary, story, llm=False))
+    if failures:
+        raise DeskError(f"edit refused by the quality gate ({', '.join(gate.failed_rules(failures))}): "
+                        f"{gate.describe(failures)}; nothing was changed")
     answer = json.dumps({"title": title, "summary": summary, "key_terms": list(terms)},
                         ensure_ascii=False)
     try:
         checked = parse_item(answer, author_name)
     except AnswerError as exc:
-        raise DeskError(f"edit refused: {exc}") from None
+        raise DeskError(f"edit refused (schema): {exc}; nothing was changed") from None
     bolds = [m.group(1) for m in re.finditer(r"\*\*([^*]+)\*\*", checked.summary)]
     return checked.title, checked.summary, tuple(dict.fromkeys(bolds))
 
@@ -144,11 +152,15 @@ def check_item(
 # -- item actions ------------------------------------------------------------------------------
 def edit_item(cfg: Config, store: Store, slot_key: str, position: int, title: str, summary: str,
               terms: Sequence[str]) -> Draft:
-    """Replace item ``position``'s title, summary and bold terms (validated)."""
+    """THE gated edit: replace item ``position``'s title, summary and bold terms once the
+    quality gate passes them against the item's story (:func:`check_item`); the item is then
+    the editor's (``writer`` ``editor``). DeskError, with the store and the post file
+    unchanged, when the slot or item does not exist, cannot be edited, or the gate refuses."""
     draft = _editable(cfg, store, slot_key)
     index = _position(draft, position)
     old = draft.digest.items[index]
-    title, summary, keys = check_item(title, summary, terms, old.author_name)
+    story = item_story(store, draft, position)
+    title, summary, keys = check_item(title, summary, terms, story, old.author_name)
     items = list(draft.digest.items)
     items[index] = replace(old, title=title, summary=summary, key_terms=keys, writer="editor",
                            provider=None)
@@ -205,22 +217,20 @@ def item_story(store: Store, draft: Draft, position: int) -> Story:
         return _story(store, item.story_id, draft.post_ids[index], item.post_id)
 
 
-def swap_in(cfg: Config, store: Store, slot_key: str, story_id: str, position: int | None) -> Draft:
-    """Write candidate ``story_id`` with the configured writer (the offline writer if the LLM
-    gives no usable answer: edit or regenerate it then) and put it at ``position`` (replacing
-    that item), or append it when ``position`` is None."""
-    from aidigest.writer.factory import make_writer
-    from aidigest.writer.offline import OfflineWriter
-
+def swap_in(cfg: Config, store: Store, slot_key: str, story_id: str, position: int | None
+            ) -> tuple[Draft, str]:
+    """Write candidate ``story_id`` with the configured writer (the offline writer when no
+    provider is configured or the LLM gives no usable answer: edit or regenerate it then) and
+    put it at ``position`` (replacing that item), or append it when ``position`` is None.
+    Every item passes the quality gate; returns the draft and what happened, in words: which
+    writer wrote the item, and why the offline one when it did."""
     draft = _editable(cfg, store, slot_key)
     story = slot_story(store, draft.digest.slot.key, story_id)
     if story.filtered:
         raise DeskError(f"story {story_id} was filtered ({story.filtered}); pick another")
     if any(i.story_id == story_id for i in draft.digest.items):
         raise DeskError(f"story {story_id} is already in the digest")
-    report = RunReport(draft.digest.slot.key, iso_utc(now_utc()))
-    writer = make_writer(cfg, store, slot_key=draft.digest.slot.key, report=report)
-    item = writer.write_items([story], report)[0] or OfflineWriter().write_one(story)
+    item, how = _write_candidate(cfg, store, draft, story)
     items, ids = list(draft.digest.items), list(draft.post_ids)
     if position is None:
         items.append(item)
@@ -228,7 +238,34 @@ def swap_in(cfg: Config, store: Store, slot_key: str, story_id: str, position: i
     else:
         index = _position(draft, position)
         items[index], ids[index] = item, story.post_ids
-    return save(cfg, store, _with_items(draft, items, ids))
+    where = f"at item {position}" if position is not None else f"as item {len(items)}"
+    return save(cfg, store, _with_items(draft, items, ids)), f"story {story_id} swapped in {where}, {how}"
+
+
+def _write_candidate(cfg: Config, store: Store, draft: Draft, story: Story) -> tuple[DigestItem, str]:
+    """The gated item of ``story`` and which writer wrote it (and why the offline one)."""
+    from aidigest.writer.factory import make_writer
+    from aidigest.writer.offline import OfflineWriter
+
+    report = RunReport(draft.digest.slot.key, iso_utc(now_utc()))
+    writer = make_writer(cfg, store, slot_key=draft.digest.slot.key, report=report)
+    item = writer.write_items([story], report)[0]
+    if isinstance(writer, OfflineWriter):  # no provider configured
+        if item is None:
+            raise DeskError(f"story {story.id} cannot be swapped in: the offline writer's item "
+                            f"was {report.items[-1].notes[0]}; nothing was changed")
+        return item, ("written by the offline writer (no LLM provider configured; it keeps the "
+                      "posts' language)")
+    if item is not None:
+        return item, f"written by {item.writer}" + (f" via {item.provider}" if item.provider else "")
+    failed = report.items[-1].fallback_reason if report.items else None
+    item, verdict = OfflineWriter().gated(story)
+    if item is None:
+        raise DeskError(f"story {story.id} cannot be swapped in: the LLM gave no usable answer "
+                        f"({failed or 'no answer'}) and the offline writer's item was "
+                        f"{verdict.notes[0]}; nothing was changed")
+    return item, (f"written by the offline writer: the LLM gave no usable answer "
+                  f"({failed or 'no answer'}); edit or regenerate it")
 
 
 class _FreshAnswers:

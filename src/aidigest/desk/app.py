@@ -186,8 +186,9 @@ class Desk:
             return f"item {n} regenerated ({outcome})"
         if action == "swap":
             where = form.get("position", "").strip()
-            actions.swap_in(cfg, store, key, form.get("story", ""), int(where) if where else None)
-            return "candidate swapped in"
+            _draft, said = actions.swap_in(cfg, store, key, form.get("story", ""),
+                                           int(where) if where else None)
+            return said
         raise actions.DeskError(f"unknown action {action!r}")
 
 

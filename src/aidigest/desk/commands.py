@@ -72,17 +72,22 @@ def reject(config_path: str | None, slot: str, reason: str) -> None:
     out.print(f"{draft.digest.slot.key}: rejected ({draft.reason})", markup=False)
 
 
-def _do(config_path: str | None, work: Callable[[Any, Any], actions.Draft]) -> None:
-    """Run one action; an AidigestError is printed as one message and exits 1."""
+def _do(config_path: str | None, work: Callable[[Any, Any], actions.Draft | tuple[actions.Draft, str]]
+        ) -> None:
+    """Run one action; an AidigestError is printed as one message and exits 1. An action that
+    says what it did (swap: which writer wrote the item) has it printed first."""
     parent = click.get_current_context().parent
     config_path = config_path or (parent.params.get("config_path") if parent else None)
     try:
         cfg = load_config(config_path)
         with open_store(cfg.store_path) as store:
-            draft = work(cfg, store)
+            done = work(cfg, store)
     except AidigestError as exc:
         _fail(exc)
         return
+    draft, said = done if isinstance(done, tuple) else (done, "")
+    if said:
+        out.print(said, markup=False)
     out.print(f"{draft.digest.slot.key}: {draft.state}" + (f" ({draft.reason})" if draft.reason else ""),
               markup=False)
     for n, item in enumerate(draft.digest.items, 1):
