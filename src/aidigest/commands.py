@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from aidigest.config import Config, load_config
 from aidigest.console import clip, err, labelled, out
@@ -26,7 +27,7 @@ from aidigest.progress import RunProgress
 from aidigest.slots import parse_slot, zone
 from aidigest.store import Store, open_store
 from aidigest.timeutil import local_text, now_utc, parse_instant
-from aidigest.window import stories_between
+from aidigest.window import downgrades, stories_between
 
 EXIT_HELD = 3  # run/digest: the LLM could not write enough items; the slot is a held draft
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM
@@ -236,6 +237,7 @@ def status_data(cfg: Config, store: Store) -> dict[str, Any]:
     next_slot, due = next_due(now, cfg)
     return {
         "timezone": cfg.digest.timezone,
+        "downgrades": downgrades(cfg),
         "running_pid": lock_holder(cfg),
         "held": held_slots(cfg, digests.values(), now),
         "digests": list(digests.values())[:10],
@@ -298,7 +300,14 @@ def status_tables(data: dict[str, Any]) -> list[Table]:
     for period, t in data["llm"].items():
         llm.add_row(period, str(t["calls"]), str(t["prompt_tokens"]),
                     str(t["completion_tokens"]), f"{t['cost']:.4f}")
-    return [runs, health, llm, _schedule_table(data, tz)]
+    shown = [runs, health, llm, _schedule_table(data, tz)]
+    if data.get("downgrades"):
+        notes = Table(title="running without", show_header=False)
+        notes.add_column("note")
+        for note in data["downgrades"]:
+            notes.add_row(Text(note))  # literal: a hint such as 'aidigest[embeddings]' stays whole
+        shown.append(notes)
+    return shown
 
 
 def _schedule_table(data: dict[str, Any], tz: tzinfo) -> Table:

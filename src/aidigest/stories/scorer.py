@@ -117,9 +117,28 @@ def _weights(data: dict[str, Any], names: list[str]) -> Weights:
     return Weights(vector, float(data["bias"]), float(data["threshold"]))
 
 
+def _check_names(names: list[str], origin: str) -> None:
+    """ConfigError unless the model names exactly the features this aidigest computes (a
+    missing one would silently weigh 0, an unknown one would silently be ignored)."""
+    missing = [f for f in FEATURES if f not in names]
+    unknown = [n for n in names if n not in FEATURES]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if missing or unknown or repeated:
+        said = "; ".join(f"{what}: {', '.join(map(str, found))}" for what, found in (
+            ("missing", missing), ("unknown", unknown), ("repeated", repeated)) if found)
+        raise ConfigError(f"pair model {origin} does not match this aidigest's features ({said}); "
+                          f"it scores {', '.join(FEATURES)}: refit it with "
+                          "scripts/fit_pair_model.py")
+
+
 def _from_dict(data: dict[str, Any], origin: str) -> PairModel:
     try:
         names = list(data["features"])
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"pair model {origin} is not valid (no list of features: {exc}); refit "
+                          "it with scripts/fit_pair_model.py") from exc
+    _check_names(names, origin)
+    try:
         return PairModel(_weights(data["full"], names), _weights(data["plain"], names),
                          float(data["group_margin"]), dict(data.get("info", {})))
     except (KeyError, TypeError, ValueError) as exc:
