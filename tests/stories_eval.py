@@ -22,6 +22,19 @@ def load_gold() -> dict[str, dict[str, object]]:
     return dict(data["stories"])
 
 
+def load_split() -> dict[str, list[str]]:
+    """The frozen split of the gold stories: ``{"train": [...], "test": [...]}`` (split.json)."""
+    data = json.loads((EVAL_DIR / "split.json").read_text(encoding="utf-8"))
+    return {"train": list(data["train"]), "test": list(data["test"])}
+
+
+def split_posts(part: str) -> tuple[list[Post], dict[str, str]]:
+    """The posts of the ``train`` or ``test`` stories and their gold labels (post id → story)."""
+    names = set(load_split()[part])
+    labels = {pid: name for pid, name in gold_labels(load_gold()).items() if name in names}
+    return [p for p in load_posts() if p.id in labels], labels
+
+
 def gold_labels(gold: Mapping[str, Mapping[str, object]]) -> dict[str, str]:
     return {pid: name for name, story in gold.items() for pid in story["posts"]}  # type: ignore[attr-defined]
 
