@@ -20,14 +20,12 @@ from mcp.client.stdio import StdioServerParameters
 
 from aidigest.cli import main
 from aidigest.store import open_store
+from test_desk import FILLER, good_summary
 
 SLOT = "2025-12-07T08"
 AIDIGEST = Path(sys.executable).with_name("aidigest")
 READ_TOOLS = {"list_digests", "get_digest", "get_stories", "search_posts", "status"}
 WRITE_TOOLS = {"edit_item", "regenerate_item", "publish", "reject"}
-GOOD_SUMMARY = ("编辑通过 MCP 重写了这一条：**DeepSeek** 发布了新的推理模型，支持更长的上下文和工具调用，"
-                "官方称其在多项公开评测中表现领先，开发者可以通过接口直接调用，社区反响热烈，"
-                "多位研究者认为这将推动中文应用的普及，也给同类产品带来压力，后续版本值得关注。")
 T = TypeVar("T")
 
 
@@ -180,18 +178,26 @@ def test_publish_needs_confirm_and_then_makes_the_same_commit_as_aidigest_publis
 
 
 def test_edits_are_checked_like_the_desks_and_reject_needs_confirm(drafted: Path) -> None:
+    good_edit = good_summary(drafted)  # faithful to item 1's story: the quality gate passes it
+
     async def work(client: Client) -> list[Any]:
         return [await client.call_tool("edit_item", {"slot": SLOT, "position": 1, "title": "x",
                                                      "summary": "<script>alert(1)</script>",
                                                      "terms": []}),
                 await client.call_tool("edit_item", {"slot": SLOT, "position": 1,
-                                                     "title": "编辑改写的标题", "summary": GOOD_SUMMARY,
-                                                     "terms": ["DeepSeek"]}),
+                                                     "title": "编辑改写的标题",
+                                                     "summary": FILLER.format(term="**Gemini 9 Ultra**"),
+                                                     "terms": []}),
+                await client.call_tool("edit_item", {"slot": SLOT, "position": 1,
+                                                     "title": "编辑改写的标题", "summary": good_edit,
+                                                     "terms": []}),
                 await client.call_tool("regenerate_item", {"slot": SLOT, "position": 1}),
                 await client.call_tool("reject", {"slot": SLOT, "reason": "test"})]
 
-    bad, good, regenerate, reject = (_body(r) for r in _with_client(drafted, work, "--allow-writes"))
+    bad, invented, good, regenerate, reject = (_body(r) for r in _with_client(drafted, work,
+                                                                               "--allow-writes"))
     assert not bad["ok"] and "edit refused" in bad["error"]
+    assert not invented["ok"] and "edit refused by the quality gate (faithful)" in invented["error"]
     assert good["ok"] and good["data"]["item"]["title"] == "编辑改写的标题"
     assert good["data"]["item"]["writer"] == "editor" and good["data"]["state"] == "draft"
     assert not regenerate["ok"] and "no LLM provider is configured" in regenerate["error"]
