@@ -122,7 +122,7 @@ def test_three_days_with_a_nine_hour_gap_every_slot_once(tmp_path: Path) -> None
     files = sorted(p.name for p in (cfg.site_path / "content" / "posts").glob("*.md"))
     assert {f"{s.key}.md" for s in slots} <= set(files) <= {f"{k}.md" for k in calls}
     with open_store(cfg.store_path) as store:
-        assert all((store.get_digest(s.key) or {}).get("path") for s in slots)
+        assert all((d := store.get_digest(s.key)) and d.path for s in slots)
     assert max(clock.slept) <= 600  # naps, so a stop request is noticed
     assert any("next slot" in line for line in log)
 

@@ -53,7 +53,7 @@ config_option = click.option(
 @contextmanager
 def opened(config_path: str | None) -> Iterator[tuple[Config, Store]]:
     cfg = load_config(config_path)
-    store = open_store(cfg.store_path)
+    store = open_store(cfg.store_target)
     try:
         yield cfg, store
     finally:
@@ -297,7 +297,8 @@ def sources(action: str, config_path: str | None) -> None:
 @friendly
 def status(config_path: str | None, as_json: bool) -> None:
     """Recent runs, source health, LLM calls/tokens/cost."""
-    from aidigest.commands import status_data, status_tables
+    from aidigest.commands import status_tables
+    from aidigest.status import status_data
 
     with opened(config_path) as (cfg, store):
         data = status_data(cfg, store)

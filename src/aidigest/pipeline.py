@@ -134,18 +134,18 @@ def _run_stages(
         report.note("stop requested after fetching; the slot runs again next time")
         return RunResult(report)
     existing = store.get_digest(slot.key)
-    if (existing and existing.get("path") and existing.get("state") != "held"
+    if (existing and existing.path and existing.state != "held"
             and not (options.force or options.dry_run)):
         report.outcome = "skipped"
-        state = existing.get("state") or "published"
+        state = existing.state
         where = "published" if state == "published" else f"{state} (not published)"
         report.note(
-            f"slot {slot.key} is already {where} at {existing['path']}; use --force to rewrite"
+            f"slot {slot.key} is already {where} at {existing.path}; use --force to rewrite"
         )
         say(report.notes[-1])
         retry_push(cfg, report, say)
-        return RunResult(report, path=Path(existing["path"]),
-                         built=_build_if_missing(cfg, Path(existing["path"]), options, report, say))
+        return RunResult(report, path=Path(existing.path),
+                         built=_build_if_missing(cfg, Path(existing.path), options, report, say))
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
     stories = make_stories(cfg, store, slot, report, run_id)
     deadline = time.monotonic() + cfg.llm.run_deadline_seconds
