@@ -4,12 +4,11 @@ alike. Slot claims: one holder at a time, taken over only after the lease."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from aidigest.config import config_from_dict
 from aidigest.models import Author, Digest, DigestItem, Metrics, Post, RunReport, Slot, SourceReport, Story
@@ -35,7 +34,8 @@ T0 = datetime(2025, 12, 7, 0, 30, tzinfo=UTC)
 def _post(pid: str, likes: int = 1, **kw: object) -> Post:
     base = Post(id=pid, url=f"https://x.com/dotey/status/{pid}", author=Author("dotey", "宝玉", 120000),
                 created_at=T0, text=f"帖子 {pid} «text»", lang="zh", links=("https://e.com/a",),
-                metrics=Metrics(likes=likes, views=9), source="sample", raw='{"id": "%s"}' % pid)
+                metrics=Metrics(likes=likes, views=9), source="sample",
+                raw=json.dumps({"id": pid, "?": "50%"}))
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -136,7 +136,8 @@ def test_llm_cache_calls_embeddings_aliases_verdicts(any_store: Store) -> None:
     assert any_store.alias_counts() == [AliasCount("千问", "qwen", 1, 1)]
     any_store.put_verdicts({("1", "2"): True, ("1", "3"): False}, "m")
     any_store.put_verdicts({("1", "3"): True}, "m")
-    assert any_store.get_verdicts([("1", "2"), ("1", "3"), ("2", "3")]) == {("1", "2"): True, ("1", "3"): True}
+    found = any_store.get_verdicts([("1", "2"), ("1", "3"), ("2", "3")])
+    assert found == {("1", "2"): True, ("1", "3"): True}
 
 
 def test_a_slot_claim_has_one_holder_until_its_lease_runs_out(any_store: Store) -> None:

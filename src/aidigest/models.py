@@ -240,7 +240,8 @@ class RunReport:
 
     ``outcome``: running | published | published-with-warnings | skipped | empty | dry-run |
     draft (review mode) | held (the LLM could not write enough items) | stopped |
-    interrupted | failed. (Stores written before 0.2 also hold ``published-with-errors``.)
+    interrupted | failed | claimed (another worker holds the slot; this one left it).
+    (Stores written before 0.2 also hold ``published-with-errors``.)
 
     ``errors`` are what ended the run (outcome failed or interrupted); a problem that did not
     stop it (a failed source, the Hugo build, a git push, a notification, items written

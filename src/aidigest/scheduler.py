@@ -244,13 +244,16 @@ class Scheduler:
             except AidigestError as exc:  # locked by another run, store locked or unreadable
                 self.say(f"schedule: slot {slot.key} skipped: {exc}; trying again in "
                          f"{self.retry_seconds:g} s")
-                self.blocked = True
+                if not isinstance(exc, AlreadyRunningError):
+                        self.blocked = True
                 claimed = isinstance(exc, AlreadyRunningError)
                 self.outcomes[slot.key] = "claimed" if claimed else "failed"
                 continue
             self.outcomes[slot.key] = outcome
             if outcome in DONE_OUTCOMES:  # a failed or held slot is tried again on the next pass
                 self.ran.append(slot.key)
+            elif outcome == "claimed":  # another host's worker: look again after retry_seconds
+                self.blocked = True
             count += 1
             self.say(f"schedule: slot {slot.key} {outcome}")
         return count
