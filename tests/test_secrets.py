@@ -204,7 +204,8 @@ def test_runs_through_the_cli_leak_neither_secret(
     assert [i.outcome for i in items].count("failed") == 1
     assert {i.writer for i in items if i.outcome != "failed"} == {"llm:local-zh"}
     assert_clean("the run reports", json.dumps([asdict(r) for r in runs], ensure_ascii=False))
-    assert_clean("the source health", json.dumps({k: h.to_dict() for k, h in health.items()}, ensure_ascii=False))
+    shown = json.dumps({k: h.to_dict() for k, h in health.items()}, ensure_ascii=False)
+    assert_clean("the source health", shown)
     assert (project / "site" / "public" / "index.html").is_file()
     assert assert_tree_clean(project) > 10
     assert_logs_clean(debug_logs)
