@@ -379,6 +379,27 @@ def mcp_command(config_path: str | None, allow_writes: bool) -> None:
     serve_mcp(path, allow_writes)
 
 
+@main.group("store")
+def store_group() -> None:
+    """Move the store: `store copy --to URL` copies it into PostgreSQL."""
+
+
+@store_group.command("copy")
+@config_option
+@click.option("--to", "to_url", default=None,
+              help="The target, a postgresql:// URL (or a SQLite path); prefer --to-env for a "
+                   "URL with a password.")
+@click.option("--to-env", "to_env", default=None,
+              help="Name of the environment variable holding the target URL.")
+@friendly
+def store_copy(config_path: str | None, to_url: str | None, to_env: str | None) -> None:
+    """Copy the configured store into another, table by table, then compare counts and
+    checksums (a rerun is harmless; the source is only read)."""
+    from aidigest.commands import copy_command
+
+    copy_command(load_config(config_path), to_url, to_env)
+
+
 def _register_desk_commands() -> None:
     from aidigest.desk.commands import item_group, publish, reject
 

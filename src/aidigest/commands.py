@@ -181,6 +181,41 @@ def sources_table(cfg: Config, store: Store, action: str) -> Table:
     return table
 
 
+def copy_command(cfg: Config, to_url: str | None, to_env: str | None) -> None:
+    """``aidigest store copy``: copy the configured store into ``to_url`` (or the URL in
+    ``$to_env``), print the comparison, exit 1 when a table differs."""
+    from aidigest.config import secret
+    from aidigest.store.copy import copy_store
+    from aidigest.store.sql import SqlStore
+
+    if bool(to_url) == bool(to_env):
+        raise AidigestError("give the target as --to URL or --to-env NAME (one of them)")
+    target = to_url or secret(to_env, "the target store's URL (--to-env)")
+    with open_store(cfg.store_target) as source, open_store(target) as dest:
+        if source.location == dest.location:
+            raise AidigestError(f"--to names the configured store itself ({source.location})")
+        if not (isinstance(source, SqlStore) and isinstance(dest, SqlStore)):
+            raise AidigestError("store copy works between SQLite and PostgreSQL stores only")
+        err.print(f"copying {source.location} into {dest.location}", markup=False)
+        results = copy_store(source, dest, lambda m: err.print(m, markup=False))
+    table = Table(title=f"store copy into {dest.location}")
+    for col in ("table", "copied", "source rows", "target rows", "checksum"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(r.table, str(r.copied), str(r.source_rows), str(r.target_rows),
+                      "equal" if r.ok else "DIFFERS")
+    out.print(table)
+    bad = [r.table for r in results if not r.ok]
+    if bad:
+        err.print(f"error: the copy differs from the source in {', '.join(bad)} (the target holds "
+                  "rows the source lacks, or a writer changed the source meanwhile); the source "
+                  "is untouched: stop other writers and run the copy again", markup=False)
+        sys.exit(1)
+    out.print(f"copied {sum(r.source_rows for r in results)} rows in {len(results)} tables; "
+              f"every count and checksum is equal. Next: set [digest] store_env to the variable "
+              "holding this URL", markup=False)
+
+
 def status_tables(data: dict[str, Any]) -> list[Table]:
     """``status`` as tables, every time in the digest's zone."""
     tz = zone(data["timezone"])

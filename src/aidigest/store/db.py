@@ -17,6 +17,7 @@ from aidigest.errors import StoreError
 from aidigest.store.migrate import migrate
 from aidigest.store.protocol import Store
 from aidigest.store.sql import DIGEST_STATES, Row, SqlStore
+from aidigest.store.tables import quoted
 
 __all__ = ["DIGEST_STATES", "SqliteStore", "Store", "newest_post_at", "open_sqlite", "open_store"]
 
@@ -87,6 +88,20 @@ class SqliteStore(SqlStore):
     def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self.conn.executemany(sql, rows)
+
+    # -- whole tables (store copy) ------------------------------------------------------------
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def table_names(self) -> list[str]:
+        rows = self._rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                          "'sqlite_%' ORDER BY name")
+        return [r["name"] for r in rows]
+
+    def table_columns(self, table: str) -> tuple[list[str], list[str]]:
+        info = self.conn.execute(f"PRAGMA table_info({quoted(table)})").fetchall()
+        key = [r["name"] for r in sorted(info, key=lambda r: r["pk"]) if r["pk"]]
+        return [r["name"] for r in info], key
 
 
 class _Transaction:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aidigest.errors import StoreError
 from aidigest.store.migrate import migrations, statements
 from aidigest.store.sql import Row, SqlStore
+from aidigest.store.tables import quoted
 
 __all__ = ["PostgresStore", "is_postgres_url", "redact_url"]
 
@@ -145,6 +146,30 @@ class PostgresStore(SqlStore):
                 cur.executemany(self._q(sql), [tuple(r) for r in rows])
         except self._psycopg.Error as exc:
             raise StoreError(self._explain(exc)) from None
+
+    # -- whole tables (store copy) ------------------------------------------------------------
+    def table_names(self) -> list[str]:
+        rows = self._rows("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                          "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")
+        return [r["table_name"] for r in rows]
+
+    def table_columns(self, table: str) -> tuple[list[str], list[str]]:
+        cols = self._rows("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                          "current_schema() AND table_name = ? ORDER BY ordinal_position", (table,))
+        key = self._rows(
+            """SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid
+               AND a.attnum = ANY(i.indkey) WHERE i.indrelid = CAST(? AS regclass)
+               AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)""", (table,))
+        return [r["column_name"] for r in cols], [r["attname"] for r in key]
+
+    def after_copy(self, table: str) -> None:
+        """Move an identity column's sequence past the copied ids (the next run gets a new id)."""
+        found = self._one("SELECT pg_get_serial_sequence(?, 'id') AS seq", (table,)) \
+            if "id" in self.table_columns(table)[0] else None
+        if found and found["seq"]:
+            with self._tx():
+                self._rows(f"SELECT setval(?, COALESCE((SELECT MAX(id) FROM {quoted(table)}), 1), "
+                           f"(SELECT MAX(id) FROM {quoted(table)}) IS NOT NULL) AS v", (found["seq"],))
 
     # -- schema ---------------------------------------------------------------------------
     def schema_version(self) -> int:

@@ -32,6 +32,7 @@ from aidigest.store.records import (
     SourceHealth,
     StoryRecord,
 )
+from aidigest.store.tables import TableAccess
 from aidigest.timeutil import iso_utc, now_utc, parse_instant
 
 Row = Any  # sqlite3.Row or psycopg's dict row: both read by column name
@@ -77,7 +78,7 @@ _CLAIM = """INSERT INTO slot_claims (slot, owner, host, pid, claimed_at, expires
     RETURNING owner"""
 
 
-class SqlStore:
+class SqlStore(TableAccess):
     """The shared queries. Subclasses implement the ``_``-prefixed plumbing below."""
 
     backend = "sql"
