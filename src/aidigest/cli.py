@@ -380,7 +380,8 @@ def mcp_command(config_path: str | None, allow_writes: bool) -> None:
 
 
 @main.group("store")
-def store_group() -> None:
+@config_option
+def store_group(config_path: str | None) -> None:
     """Move the store: `store copy --to URL` copies it into PostgreSQL."""
 
 
@@ -397,6 +398,8 @@ def store_copy(config_path: str | None, to_url: str | None, to_env: str | None) 
     checksums (a rerun is harmless; the source is only read)."""
     from aidigest.commands import copy_command
 
+    parent = click.get_current_context().parent
+    config_path = config_path or (parent.params.get("config_path") if parent else None)
     copy_command(load_config(config_path), to_url, to_env)
 
 
