@@ -3,7 +3,8 @@ store with a lease (``[schedule] lease_seconds``) and a thread renews the lease 
 
 A worker that finds the slot claimed by a live worker leaves it (the run ends as ``claimed``,
 exit status 0); a worker killed with SIGKILL stops renewing, and once its lease has run out
-(by the store's clock) the next worker takes the slot over. Right before it publishes, a
+(by the store's clock) the next worker takes the slot over (at once, when the dead worker ran
+on the same host: its pid is gone). Right before it publishes, a
 worker confirms it still holds the claim, so a worker that was frozen past its lease never
 publishes beside the one that took over. The store decides; hosts need no shared clock.
 
@@ -22,6 +23,7 @@ from collections.abc import Callable
 
 from aidigest.config import Config
 from aidigest.errors import AidigestError, StoreError
+from aidigest.status import pid_alive
 from aidigest.store import Claim, Store, open_store
 
 __all__ = ["ClaimLostError", "SlotClaim", "describe"]
@@ -60,6 +62,12 @@ class SlotClaim:
         """Claim the slot. None when this worker now holds it (its lease is renewed from now
         on); else the live claim of the worker that holds it."""
         attempt = store.claim_slot(self.slot_key, self.owner, self.host, self.pid, self.lease)
+        holder = attempt.claim
+        if not attempt.acquired and holder and holder.host == self.host and not pid_alive(holder.pid):
+            # a worker of this host that died (killed, crashed): no need to wait for its lease
+            log.info("slot %s: taking over the claim of dead pid %s", self.slot_key, holder.pid)
+            store.release_claim(self.slot_key, holder.owner)
+            attempt = store.claim_slot(self.slot_key, self.owner, self.host, self.pid, self.lease)
         if not attempt.acquired:
             return attempt.claim
         self._thread = threading.Thread(target=self._renew_loop, name=f"claim-{self.slot_key}",
