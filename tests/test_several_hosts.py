@@ -24,7 +24,7 @@ from aidigest.store import open_store
 from llm_server import Reply, chat_server
 
 SLOT = "2025-12-07T08"
-LEASE_S = 3.0
+LEASE_S = 15.0  # long enough for a loaded machine to start the next worker within it
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -59,14 +59,15 @@ def _worker(tmp_path: Path, name: str, bare: Path, url: str, hook: str, extra: s
     return root
 
 
-def _env(url: str) -> dict[str, str]:
-    return {**os.environ, "AIDIGEST_TEST_STORE": url}
+def _env(url: str, host: str) -> dict[str, str]:
+    """Each worker folder stands for a machine of its own (its claims name that host)."""
+    return {**os.environ, "AIDIGEST_TEST_STORE": url, "AIDIGEST_HOSTNAME": host}
 
 
 def _digest(root: Path, url: str, *more: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "aidigest.cli", "digest", "--slot", SLOT, *more],
-                            cwd=root, env=_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            cwd=root, env=_env(url, root.name), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 def _import_sample(root: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,6 +29,7 @@ from aidigest.store import Claim, Store, open_store
 __all__ = ["ClaimLostError", "SlotClaim", "describe"]
 
 log = logging.getLogger(__name__)
+HOST_ENV = "AIDIGEST_HOSTNAME"  # the name a worker's claims give for its host (default: hostname)
 
 
 class ClaimLostError(AidigestError):
@@ -50,7 +51,7 @@ class SlotClaim:
                  opener: Callable[[], Store] | None = None) -> None:
         self.slot_key = slot_key
         self.lease = cfg.schedule.lease_seconds
-        self.host = socket.gethostname()
+        self.host = os.environ.get(HOST_ENV, "").strip() or socket.gethostname()
         self.pid = os.getpid()
         self.owner = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
         self._open = opener or (lambda: open_store(cfg.store_target))
