@@ -22,7 +22,6 @@ from aidigest.scheduler import (
     candidate_slots,
     lock_path,
     next_due,
-    once_exit_status,
     run_lock,
     store_done_checker,
 )
@@ -199,7 +198,7 @@ def test_schedule_once_exit_status(tmp_path: Path, outcomes: list[str], status: 
     sched = Scheduler(cfg, lambda _slot: next(script), lambda _keys: set(), clock=clock,
                       sleep=clock.sleep, say=lambda _m: None)
     assert sched.run_pending() == len(outcomes)
-    assert once_exit_status(sched) == status
+    assert sched.exit_status() == status
 
 
 def test_schedule_once_exits_1_when_the_store_cannot_be_read(tmp_path: Path) -> None:
@@ -209,4 +208,4 @@ def test_schedule_once_exits_1_when_the_store_cannot_be_read(tmp_path: Path) -> 
     clock = FakeClock(datetime(2025, 12, 7, 0, 6, tzinfo=UTC))
     sched = Scheduler(_config(tmp_path), lambda _slot: "published", unreadable, clock=clock,
                       sleep=clock.sleep, say=lambda _m: None)
-    assert sched.run_pending() == 0 and once_exit_status(sched) == 1
+    assert sched.run_pending() == 0 and sched.exit_status() == 1

@@ -244,8 +244,7 @@ class Scheduler:
             except AidigestError as exc:  # locked by another run, store locked or unreadable
                 self.say(f"schedule: slot {slot.key} skipped: {exc}; trying again in "
                          f"{self.retry_seconds:g} s")
-                if not isinstance(exc, AlreadyRunningError):
-                        self.blocked = True
+                self.blocked = True
                 claimed = isinstance(exc, AlreadyRunningError)
                 self.outcomes[slot.key] = "claimed" if claimed else "failed"
                 continue
