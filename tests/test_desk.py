@@ -20,7 +20,7 @@ from aidigest.desk import actions
 from aidigest.desk.server import desk_password, is_loopback, running
 from aidigest.errors import ConfigError
 from aidigest.publish import find_hugo
-from aidigest.store import open_store
+from aidigest.store import DigestRecord, open_store
 from llm_server import chat_server
 
 SLOT = "2025-12-07T08"
@@ -34,7 +34,7 @@ FILLER = ("编辑在桌面上重写了这一条：{term} 这件事引起了不�
 def good_summary(project: Path, position: int = 1) -> str:
     """An edit of item ``position`` the quality gate passes: faithful to the item's story (its
     one bold term is a key term the item already has, which occurs in the posts)."""
-    term = _stored(project)["items"][position - 1]["key_terms"][0]  # type: ignore[index]
+    term = _stored(project).items[position - 1].key_terms[0]
     return FILLER.format(term=f"**{term}**")
 
 
@@ -63,7 +63,7 @@ def desk(drafted: Path) -> Iterator[tuple[str, httpx.Client]]:
         yield url, client
 
 
-def _stored(project: Path) -> dict[str, object]:
+def _stored(project: Path) -> DigestRecord:
     with open_store(project / "aidigest.db") as store:
         row = store.get_digest(SLOT)
     assert row is not None
@@ -78,8 +78,8 @@ def _token(client: httpx.Client) -> str:
 
 def test_review_run_leaves_a_draft_the_desk_lists(drafted: Path, desk: tuple[str, httpx.Client]) -> None:
     row = _stored(drafted)
-    assert row["state"] == "draft" and row["published_at"] is None
-    post = Path(str(row["path"]))
+    assert row.state == "draft" and row.published_at is None
+    post = Path(str(row.path))
     assert "\ndraft: true\n" in post.read_text(encoding="utf-8")
     assert not (drafted / "site" / "public" / "posts" / "2025-12-07t08").exists()
     _url, client = desk
@@ -90,10 +90,10 @@ def test_review_run_leaves_a_draft_the_desk_lists(drafted: Path, desk: tuple[str
         assert section in index.text
     page = client.get(f"/slots/{SLOT}")
     assert page.status_code == 200
-    items = row["items"]
-    assert isinstance(items, list)
+    items = row.items
+    assert isinstance(items, tuple)
     for item in items:
-        assert f'href="{item["url"]}"' in page.text  # each item links its x.com status
+        assert f'href="{item.url}"' in page.text  # each item links its x.com status
     assert page.text.count('class="why"') >= 1  # candidates not chosen, with why
     assert page.text.count("score parts: engagement") >= len(items)  # items and candidates
     assert "recency" in page.text and "novelty" in page.text
@@ -105,7 +105,7 @@ def test_post_without_token_is_refused_and_changes_nothing(
 ) -> None:
     _url, client = desk
     before = _stored(drafted)
-    post_file = Path(str(before["path"])).read_bytes()
+    post_file = Path(str(before.path)).read_bytes()
     forged = [("/publish", {}), ("/publish", {"csrf": "wrong"}), ("/reject", {"reason": "x"}),
               ("/items/1/drop", {"csrf": ""}),
               ("/items/1/edit", {"title": "改", "summary": good_summary(drafted), "terms": ""})]
@@ -113,7 +113,7 @@ def test_post_without_token_is_refused_and_changes_nothing(
         answer = client.post(f"/slots/{SLOT}{path}", data=form)
         assert answer.status_code == 403, (path, answer.text)
     assert _stored(drafted) == before
-    assert Path(str(before["path"])).read_bytes() == post_file
+    assert Path(str(before.path)).read_bytes() == post_file
     assert client.get(f"/slots/{SLOT}/publish").status_code == 405  # GET never changes state
 
 
@@ -129,27 +129,27 @@ def test_edit_is_validated_like_llm_output(drafted: Path, desk: tuple[str, httpx
                              data={"csrf": token, "title": title, "summary": summary, "terms": ""})
         assert answer.status_code == 400 and "edit refused" in answer.text, answer.text
     assert _stored(drafted) == before
-    term = before["items"][0]["key_terms"][0]  # type: ignore[index]
+    term = before.items[0].key_terms[0]
     answer = client.post(f"/slots/{SLOT}/items/1/edit", data={
         "csrf": token, "title": "编辑改写的标题", "summary": good.replace("**", ""),
         "terms": term})  # a bold term given apart is marked in the summary
     assert answer.status_code == 303, answer.text
     after = _stored(drafted)
-    first = after["items"][0]  # type: ignore[index]
-    assert first["title"] == "编辑改写的标题" and f"**{term}**" in first["summary"]
-    assert first["writer"] == "editor" and after["state"] == "draft"
-    assert "编辑改写的标题" in Path(str(after["path"])).read_text(encoding="utf-8")
+    first = after.items[0]
+    assert first.title == "编辑改写的标题" and f"**{term}**" in first.summary
+    assert first.writer == "editor" and after.state == "draft"
+    assert "编辑改写的标题" in Path(str(after.path)).read_text(encoding="utf-8")
 
 
 def test_drop_move_and_swap(drafted: Path, desk: tuple[str, httpx.Client]) -> None:
     _url, client = desk
     token = _token(client)
-    before = [i["story_id"] for i in _stored(drafted)["items"]]  # type: ignore[attr-defined]
+    before = [i.story_id for i in _stored(drafted).items]
     assert client.post(f"/slots/{SLOT}/items/1/move", data={"csrf": token, "to": "3"}).status_code == 303
-    moved = [i["story_id"] for i in _stored(drafted)["items"]]  # type: ignore[attr-defined]
+    moved = [i.story_id for i in _stored(drafted).items]
     assert moved == [before[1], before[2], before[0], *before[3:]]
     assert client.post(f"/slots/{SLOT}/items/2/drop", data={"csrf": token}).status_code == 303
-    dropped = [i["story_id"] for i in _stored(drafted)["items"]]  # type: ignore[attr-defined]
+    dropped = [i.story_id for i in _stored(drafted).items]
     assert dropped == [moved[0], *moved[2:]]
     with open_store(drafted / "aidigest.db") as store:
         spare = [r["story_id"] for r in store.conn.execute(
@@ -161,8 +161,8 @@ def test_drop_move_and_swap(drafted: Path, desk: tuple[str, httpx.Client]) -> No
         if answer.status_code != 400 or "cannot be swapped in" not in answer.text:
             break
     assert answer.status_code == 303, answer.text
-    swapped = _stored(drafted)["items"]
-    assert swapped[0]["story_id"] == story and len(swapped) == len(dropped)  # type: ignore[index,arg-type]
+    swapped = _stored(drafted).items
+    assert swapped[0].story_id == story and len(swapped) == len(dropped)
     again = client.post(f"/slots/{SLOT}/swap", data={"csrf": token, "story": story})
     assert again.status_code == 400 and "already in the digest" in again.text
     assert client.post(f"/slots/{SLOT}/items/99/drop", data={"csrf": token}).status_code == 400
@@ -172,34 +172,34 @@ def test_publish_command_approves_the_draft(drafted: Path, runner: CliRunner) ->
     result = runner.invoke(main, ["publish", "--slot", SLOT])
     assert result.exit_code == 0, result.output
     row = _stored(drafted)
-    assert row["state"] == "published" and row["published_at"]
-    text = Path(str(row["path"])).read_text(encoding="utf-8")
-    assert "draft: true" not in text and text == row["markdown"]
+    assert row.state == "published" and row.published_at
+    text = Path(str(row.path)).read_text(encoding="utf-8")
+    assert "draft: true" not in text and text == row.markdown
     if find_hugo():
         page = drafted / "site" / "public" / "posts" / "2025-12-07t08" / "index.html"
         assert page.exists() and "过去4小时全球AI发生了什么" in page.read_text(encoding="utf-8")
     with open_store(drafted / "aidigest.db") as store:
-        assert store.recent_runs(1)[0]["command"] == "publish"
+        assert store.recent_runs(1)[0].command == "publish"
     # an edit after publication makes it a draft again; the live post stays until re-published
     cfg = load_config(drafted / "aidigest.toml")
     with open_store(cfg.store_path) as store:
         actions.drop_item(cfg, store, SLOT, 1)
-        assert store.get_digest(SLOT)["state"] == "draft"  # type: ignore[index]
-    assert Path(str(row["path"])).read_text(encoding="utf-8") == text
+        assert (d := store.get_digest(SLOT)) and d.state == "draft"
+    assert Path(str(row.path)).read_text(encoding="utf-8") == text
     refused = runner.invoke(main, ["reject", "--slot", SLOT])
     assert refused.exit_code == 1 and "publish it again" in refused.output
-    assert Path(str(row["path"])).read_text(encoding="utf-8") == text
+    assert Path(str(row.path)).read_text(encoding="utf-8") == text
     result = runner.invoke(main, ["publish", "--slot", SLOT, "--no-build"])
     assert result.exit_code == 0, result.output
-    assert Path(str(row["path"])).read_text(encoding="utf-8") != text
+    assert Path(str(row.path)).read_text(encoding="utf-8") != text
 
 
 def test_reject_removes_the_draft_file(drafted: Path, runner: CliRunner) -> None:
-    path = Path(str(_stored(drafted)["path"]))
+    path = Path(str(_stored(drafted).path))
     result = runner.invoke(main, ["reject", "--slot", SLOT, "--reason", "off-topic"])
     assert result.exit_code == 0, result.output
     row = _stored(drafted)
-    assert row["state"] == "rejected" and row["reason"] == "off-topic" and not path.exists()
+    assert row.state == "rejected" and row.reason == "off-topic" and not path.exists()
     result = runner.invoke(main, ["publish", "--slot", SLOT])
     assert result.exit_code == 1 and "rejected" in result.output
 
@@ -221,7 +221,7 @@ def test_regenerate_asks_the_llm_afresh(
             for page in ("/", f"/slots/{SLOT}"):
                 assert "sk-local-test" not in client.get(page).text  # no secret on any page
         assert len(chat.chat_requests) == calls + 1  # not served from the cache
-    assert _stored(project)["items"][0]["writer"].startswith("llm:")  # type: ignore[index]
+    assert _stored(project).items[0].writer.startswith("llm:")
 
 
 def test_non_loopback_host_needs_a_password(drafted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -264,23 +264,23 @@ def test_held_slot_is_fixed_and_approved_at_the_desk(
         result = runner.invoke(main, ["run", "--slot", SLOT])
     assert result.exit_code == 3, result.output
     held = _stored(project)
-    assert held["state"] == "held" and held["reason"]
+    assert held.state == "held" and held.reason
     cfg = load_config(cfg_file)
     with running(cfg) as url, httpx.Client(base_url=url, timeout=120) as client:
         page = client.get(f"/slots/{SLOT}")
-        assert ">held<" in page.text and str(held["reason"])[:40] in page.text
+        assert ">held<" in page.text and str(held.reason)[:40] in page.text
         assert "why not the LLM: " in page.text and "503" in page.text  # each item's failure
         token = _token(client)
         answer = client.post(f"/slots/{SLOT}/items/1/edit", data={
             "csrf": token, "title": "人工修好的标题", "summary": good_summary(project), "terms": ""})
         assert answer.status_code == 303, answer.text
-        assert _stored(project)["state"] == "held"  # fixing does not publish by itself
+        assert _stored(project).state == "held"  # fixing does not publish by itself
         answer = client.post(f"/slots/{SLOT}/publish", data={"csrf": token})
         assert answer.status_code == 303
         assert "published" in client.get(answer.headers["location"]).text
     row = _stored(project)
-    assert row["state"] == "published"
-    text = Path(str(row["path"])).read_text(encoding="utf-8")
+    assert row.state == "published"
+    text = Path(str(row.path)).read_text(encoding="utf-8")
     assert "draft: true" not in text and "1.  [人工修好的标题-" in text
     if find_hugo():
         page_file = project / "site" / "public" / "posts" / "2025-12-07t08" / "index.html"
@@ -296,26 +296,26 @@ def test_approve_waits_for_no_run(drafted: Path, desk: tuple[str, httpx.Client])
     with run_lock(load_config(drafted / "aidigest.toml")):
         answer = client.post(f"/slots/{SLOT}/publish", data={"csrf": token})
     assert answer.status_code == 400 and "already running" in answer.text
-    assert _stored(drafted)["state"] == "draft"
+    assert _stored(drafted).state == "draft"
     assert client.post(f"/slots/{SLOT}/publish", data={"csrf": token}).status_code == 303
-    assert _stored(drafted)["state"] == "published"
+    assert _stored(drafted).state == "published"
 
 
 def test_item_commands_in_the_terminal(drafted: Path, runner: CliRunner) -> None:
-    before = [i["story_id"] for i in _stored(drafted)["items"]]  # type: ignore[attr-defined]
+    before = [i.story_id for i in _stored(drafted).items]
     result = runner.invoke(main, ["item", "move", "--slot", SLOT, "2", "1"])
     assert result.exit_code == 0, result.output
-    assert [i["story_id"] for i in _stored(drafted)["items"]][:2] == [before[1], before[0]]  # type: ignore[attr-defined]
+    assert [i.story_id for i in _stored(drafted).items][:2] == [before[1], before[0]]
     result = runner.invoke(main, ["item", "edit", "--slot", SLOT, "1", "--title", "终端改写",
                                   "--summary", good_summary(drafted)])
     assert result.exit_code == 0, result.output
-    assert _stored(drafted)["items"][0]["title"] == "终端改写"  # type: ignore[index]
+    assert _stored(drafted).items[0].title == "终端改写"
     result = runner.invoke(main, ["item", "edit", "--slot", SLOT, "1", "--title", "x",
                                   "--summary", "<script>alert(1)</script>"])
     assert result.exit_code == 1 and "edit refused" in result.output
     assert "Traceback" not in result.output
     result = runner.invoke(main, ["item", "drop", "--slot", SLOT, "1"])
-    assert result.exit_code == 0 and len(_stored(drafted)["items"]) == len(before) - 1  # type: ignore[arg-type]
+    assert result.exit_code == 0 and len(_stored(drafted).items) == len(before) - 1
     result = runner.invoke(main, ["item", "regenerate", "--slot", SLOT, "1"])
     assert result.exit_code == 1 and "no LLM provider" in result.output
 
@@ -332,7 +332,7 @@ def test_review_mode_notifies_a_draft_linking_the_desk(
     body = request.get_json()
     assert body["event"] == "draft" and body["slot"] == SLOT
     assert f"http://desk.local:8400/slots/{SLOT}" in body["reason"]
-    assert _stored(project)["state"] == "draft"
+    assert _stored(project).state == "draft"
 
 
 def test_foreign_host_names_are_refused(desk: tuple[str, httpx.Client]) -> None:

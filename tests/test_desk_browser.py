@@ -128,8 +128,8 @@ def test_edit_and_approve_in_the_browser(
         _wait_text(browser, "state", "published")
         _shot(browser, shots, "slot.png")
     row = _state(drafted)
-    text = Path(str(row["path"])).read_text(encoding="utf-8")
-    assert row["state"] == "published" and "draft: true" not in text
+    text = Path(str(row.path)).read_text(encoding="utf-8")
+    assert row.state == "published" and "draft: true" not in text
     assert "1.  [浏览器里改写的标题-" in text and f"**{term}**" in text
     if find_hugo():
         page = drafted / "site" / "public" / "posts" / "2025-12-07t08" / "index.html"

@@ -17,16 +17,16 @@ from aidigest.cli import main
 from aidigest.config import load_config
 from aidigest.desk import actions
 from aidigest.desk.server import running
-from aidigest.store import open_store
+from aidigest.store import DigestRecord, open_store
 from llm_server import Reply, chat_server
 from test_desk import CSRF, FILLER, SLOT, drafted, good_summary  # noqa: F401  (fixture)
 
 
-def _state(project: Path) -> tuple[dict[str, object], bytes]:
+def _state(project: Path) -> tuple[DigestRecord, bytes]:
     with open_store(project / "aidigest.db") as store:
         row = store.get_digest(SLOT)
     assert row is not None
-    return row, Path(str(row["path"])).read_bytes()
+    return row, Path(str(row.path)).read_bytes()
 
 
 def test_a_bold_term_glued_inside_a_word_is_refused_everywhere(drafted: Path,  # noqa: F811
@@ -58,9 +58,9 @@ def test_a_bold_term_glued_inside_a_word_is_refused_everywhere(drafted: Path,  #
 def _naming(project: Path, name: str) -> int:
     """The position of the first item whose story's posts name ``name``."""
     with open_store(project / "aidigest.db") as store:
-        items = store.get_digest(SLOT)["items"]  # type: ignore[index]
+        items = store.get_digest(SLOT).items  # type: ignore[union-attr]
         for n, item in enumerate(items, 1):
-            if any(name in p.text for p in store.get_posts(item["post_ids"])):
+            if any(name in p.text for p in store.get_posts(item.post_ids)):
                 return n
     raise AssertionError(f"no item of the sample names {name}")
 
@@ -76,15 +76,15 @@ def test_an_edit_must_be_faithful_to_the_items_story(drafted: Path, runner: CliR
     result = runner.invoke(main, ["item", "edit", "--slot", SLOT, "1", "--title", "编辑改写的标题",
                                   "--summary", good_summary(drafted)])
     assert result.exit_code == 0, result.output
-    assert _state(drafted)[0]["items"][0]["writer"] == "editor"  # type: ignore[index]
+    assert _state(drafted)[0].items[0].writer == "editor"
 
 
 def _spares(project: Path) -> list[str]:
     """The slot's candidate stories not in the digest, best first."""
     with open_store(project / "aidigest.db") as store:
-        chosen = {i["story_id"] for i in store.get_digest(SLOT)["items"]}  # type: ignore[index]
-        return [s["story_id"] for s in store.slot_stories(SLOT)
-                if not s["filtered"] and s["story_id"] not in chosen]
+        chosen = {i.story_id for i in store.get_digest(SLOT).items}  # type: ignore[union-attr]
+        return [s.story_id for s in store.slot_stories(SLOT)
+                if not s.filtered and s.story_id not in chosen]
 
 
 def test_swap_in_says_which_writer_wrote_the_item_and_why(
@@ -121,5 +121,5 @@ def test_swap_in_says_which_writer_wrote_the_item_and_why(
             shown = client.get(answer.headers["location"]).text
     assert "written by the offline writer: the LLM gave no usable answer" in shown
     assert "401" in shown and "candidate swapped in" not in shown
-    items = _state(drafted)[0]["items"]
-    assert items[-1]["story_id"] == other and items[-1]["writer"] == "offline"  # type: ignore[index]
+    items = _state(drafted)[0].items
+    assert items[-1].story_id == other and items[-1].writer == "offline"

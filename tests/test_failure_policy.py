@@ -87,10 +87,10 @@ def test_provider_401_holds_the_slot_then_the_next_scheduled_run_publishes_it(
 
     with open_store(cfg.store_path) as store:
         digest = store.get_digest(SLOT)
-    assert digest and digest["state"] == "published" and digest["reason"] is None
-    assert 8 <= len(digest["items"]) <= 12
-    assert all(i["writer"] == "llm:test-model" and i["provider"] == "local"
-               for i in digest["items"])
+    assert digest and digest.state == "published" and digest.reason is None
+    assert 8 <= len(digest.items) <= 12
+    assert all(i.writer == "llm:test-model" and i.provider == "local"
+               for i in digest.items)
     published = (project / POST).read_text("utf-8")
     assert "draft:" not in published and (project / PAGE).exists()
     assert json.loads(httpserver.log[-1][0].get_data())["event"] == "published"
@@ -108,15 +108,15 @@ def test_one_refused_item_is_replaced_by_the_next_ranked_story(
     assert result.exit_code == 0, result.output
     with open_store(project / "aidigest.db") as store:
         digest = store.get_digest(SLOT)
-        report = store.recent_runs(1)[0]["report"]
-    assert digest and digest["state"] == "published"
-    items = digest["items"]
-    assert 8 <= len(items) <= 12 and all(i["writer"] == "llm:test-model" for i in items)
-    refused = [i for i in report["items"] if i["outcome"] == "failed"]
-    assert len(refused) == 1 and "content filter" in refused[0]["fallback_reason"]
-    assert refused[0]["story_id"] not in {i["story_id"] for i in items}
-    assert any("replaced by story" in n for n in report["notes"])
-    assert report["outcome"] == "published" and not report["warnings"]
+        report = store.recent_runs(1)[0].report
+    assert digest and digest.state == "published"
+    items = digest.items
+    assert 8 <= len(items) <= 12 and all(i.writer == "llm:test-model" for i in items)
+    refused = [i for i in report.items if i.outcome == "failed"]
+    assert len(refused) == 1 and "content filter" in (refused[0].fallback_reason or "")
+    assert refused[0].story_id not in {i.story_id for i in items}
+    assert any("replaced by story" in n for n in report.notes)
+    assert report.outcome == "published" and not report.warnings
 
     shown = runner.invoke(main, ["report", "--slot", SLOT, "--json"])
     assert shown.exit_code == 0, shown.output
@@ -146,9 +146,9 @@ def test_hanging_provider_ends_at_the_deadline_with_progress_lines(
     assert len(lines) >= 8 and all("failed no LLM item" in line for line in lines)
     assert lines[-1].startswith(f"write: item {len(lines)}/{len(lines)} ")
     with open_store(project / "aidigest.db") as store:
-        report = store.recent_runs(1)[0]["report"]
-    assert all("deadline" in i["fallback_reason"] for i in report["items"])
-    assert any("categories: skipped" in n for n in report["notes"])
+        report = store.recent_runs(1)[0].report
+    assert all("deadline" in (i.fallback_reason or "") for i in report.items)
+    assert any("categories: skipped" in n for n in report.notes)
 
 
 def test_on_failure_offline_publishes_with_a_warning(

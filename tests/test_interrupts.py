@@ -70,7 +70,7 @@ def test_signal_while_writing_ends_the_run_within_5_s_recorded_interrupted(
     assert "Traceback" not in err and "interrupted" in err
     with open_store(project / "aidigest.db") as store:
         run = store.recent_runs(1)[0]
-    assert run["outcome"] == "interrupted" and run["finished_at"]
+    assert run.outcome == "interrupted" and run.finished_at
     assert _status(runner)["runs"][0]["outcome"] == "interrupted"
     assert _status(runner)["running_pid"] is None
     assert not (project / "site/content/posts/2025-12-07T08.md").exists()
@@ -84,6 +84,6 @@ def test_a_killed_run_never_shows_as_running(
     proc.kill()
     proc.wait(timeout=30)
     with open_store(project / "aidigest.db") as store:
-        assert store.recent_runs(1)[0]["outcome"] == "running"  # nothing could record the end
+        assert store.recent_runs(1)[0].outcome == "running"  # nothing could record the end
     shown = _status(runner)["runs"][0]
     assert shown["outcome"] == "interrupted" and shown["pid"] == proc.pid

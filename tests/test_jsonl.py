@@ -98,7 +98,7 @@ def test_the_jsonl_source_says_the_same_in_its_report(project: Path, runner: Cli
     with open_store(project / "aidigest.db") as store:
         health = store.source_health()["sample"]
         (post,) = list(store.iter_posts())
-    assert health["skipped"] == 1 and post.links == ()
-    problems = " ".join(health["warnings"])
+    assert health.skipped == 1 and post.links == ()
+    problems = " ".join(health.warnings)
     assert "line 1: url 'javascript:alert(1)' is not an http(s) address" in problems
     assert "line 2: link 'data:x' is not an http(s) address; dropped" in problems

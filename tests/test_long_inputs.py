@@ -109,15 +109,15 @@ def digest_with_long_posts(tmp_path_factory: pytest.TempPathFactory) -> dict[str
         (run,) = store.recent_runs(1)
         stories = store.slot_stories("2025-12-07T08")
         stored = {p.id: p for p in store.get_posts([r["id"] for r in rows])}
-    return {"rows": rows, "report": run["report"], "stories": stories, "stored": stored,
+    return {"rows": rows, "report": run.report, "stories": stories, "stored": stored,
             "output": result.output, "page": (root / "site" / "content" / "posts" /
                                               "2025-12-07T08.md").read_text(encoding="utf-8")}
 
 
 def test_the_digest_publishes_and_names_every_post_it_cut(digest_with_long_posts: dict) -> None:
     report, rows = digest_with_long_posts["report"], digest_with_long_posts["rows"]
-    assert report["outcome"] == "published"
-    (note,) = [n for n in report["notes"] if "characters of each are analysed" in n]
+    assert report.outcome == "published"
+    (note,) = [n for n in report.notes if "characters of each are analysed" in n]
     single = ids(rows)
     for handle in ("bigword", "nospace", "mentions"):
         assert f"{single[handle]} by @{handle}" in note
@@ -134,7 +134,7 @@ def test_the_store_keeps_the_whole_text(digest_with_long_posts: dict) -> None:
 
 def test_every_long_post_is_in_a_story_and_the_quote_chain_is_one(digest_with_long_posts: dict) -> None:
     rows = digest_with_long_posts["rows"]
-    story_of = {pid: s["story_id"] for s in digest_with_long_posts["stories"] for pid in s["post_ids"]}
+    story_of = {pid: s.story_id for s in digest_with_long_posts["stories"] for pid in s.post_ids}
     assert all(r["id"] in story_of for r in rows)
     assert len({story_of[r["id"]] for r in rows[4:]}) == 1  # 300 quotes, one story
     assert len({story_of[r["id"]] for r in rows[:4]}) == 4

@@ -91,15 +91,15 @@ def test_the_sdk_client_lists_the_read_tools_and_reads_the_slots_digest(drafted:
         stored = store.get_digest(SLOT)
     assert stored is not None
     digest = _body(seen["digest"])["data"]
-    assert (digest["slot"], digest["state"], digest["title"]) == (SLOT, "draft", stored["title"])
-    assert digest["markdown"] == stored["markdown"] and "draft: true" in digest["markdown"]
+    assert (digest["slot"], digest["state"], digest["title"]) == (SLOT, "draft", stored.title)
+    assert digest["markdown"] == stored.markdown and "draft: true" in digest["markdown"]
     assert "aidigest publish --slot" in digest["reason"]
-    assert [i["title"] for i in digest["items"]] == [i["title"] for i in stored["items"]]
+    assert [i["title"] for i in digest["items"]] == [i.title for i in stored.items]
     assert digest["items"][0]["url"].startswith("https://x.com/") and digest["items"][0]["author"]
     (row,) = _body(seen["listed"])["data"]["digests"]
-    assert (row["slot"], row["state"], row["items"]) == (SLOT, "draft", len(stored["items"]))
+    assert (row["slot"], row["state"], row["items"]) == (SLOT, "draft", len(stored.items))
     assert [str(r.uri) for r in seen["resources"]] == [f"aidigest://digest/{SLOT}"]
-    assert seen["markdown"].contents[0].text == stored["markdown"]
+    assert seen["markdown"].contents[0].text == stored.markdown
 
 
 def test_stories_posts_and_status_through_the_client(drafted: Path) -> None:
@@ -112,14 +112,16 @@ def test_stories_posts_and_status_through_the_client(drafted: Path) -> None:
 
     stories, posts, status, window = (_body(r) for r in _with_client(drafted, work))
     with open_store(drafted / "aidigest.db") as store:
-        items = store.get_digest(SLOT)["items"]  # type: ignore[index]
+        row = store.get_digest(SLOT)
+    assert row is not None
+    items = row.items
     ranked = stories["data"]["stories"]
     assert stories["data"]["origin"] == "stored by the slot's last run"
     assert [s["rank"] for s in ranked] == list(range(1, len(ranked) + 1))
     assert sum(s["chosen"] for s in ranked) == len(items)
     chosen = next(s for s in ranked if s["chosen"])
     assert chosen["posts"] and chosen["reasons"] and set(chosen["score_parts"]) >= {"engagement"}
-    assert {i["post_id"] for i in items} <= {p["id"] for s in ranked if s["chosen"] for p in s["posts"]}
+    assert {i.post_id for i in items} <= {p["id"] for s in ranked if s["chosen"] for p in s["posts"]}
     found = posts["data"]["posts"]
     assert found and all(p["author"] == "dotey" and "deepseek" in p["text"].lower() for p in found)
     assert [p["created_at"] for p in found] == sorted((p["created_at"] for p in found), reverse=True)
@@ -144,7 +146,7 @@ def test_errors_have_the_one_shape_and_say_what_to_fix(drafted: Path) -> None:
     assert "ISO 8601" in _body(bad_time)["error"]
     assert refused.is_error and "publish" in refused.content[0].text  # unknown without --allow-writes
     with open_store(drafted / "aidigest.db") as store:
-        assert store.get_digest(SLOT)["state"] == "draft"  # type: ignore[index]
+        assert (d := store.get_digest(SLOT)) and d.state == "draft"
 
 
 def test_publish_needs_confirm_and_then_makes_the_same_commit_as_aidigest_publish(
@@ -204,7 +206,7 @@ def test_edits_are_checked_like_the_desks_and_reject_needs_confirm(drafted: Path
     assert not reject["ok"] and "confirm: true" in reject["error"]
     with open_store(drafted / "aidigest.db") as store:
         row = store.get_digest(SLOT)
-    assert row and row["state"] == "draft" and row["items"][0]["title"] == "编辑改写的标题"
+    assert row and row.state == "draft" and row.items[0].title == "编辑改写的标题"
 
 
 def test_a_missing_config_is_one_message_before_serving(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         digest = store.get_digest(SLOT)
         (run,) = store.recent_runs(1)
     assert digest is not None
-    return {"page": page, "items": digest["items"], "report": run["report"], "output": result.output}
+    return {"page": page, "items": digest.items, "report": run.report, "output": result.output}
 
 
 def glued(text: str, start: int, end: int) -> bool:
@@ -56,7 +56,7 @@ def test_at_least_eight_items(published: dict[str, Any]) -> None:
 
 def test_no_bold_glued_inside_a_word(published: dict[str, Any]) -> None:
     for item in published["items"]:
-        summary = item["summary"]
+        summary = item.summary
         spans = list(BOLD.finditer(summary))
         assert 1 <= len(spans) <= 5, summary
         for span in spans:
@@ -65,7 +65,7 @@ def test_no_bold_glued_inside_a_word(published: dict[str, Any]) -> None:
 
 def test_no_headline_over_40_or_cut_inside_a_word(published: dict[str, Any]) -> None:
     for item in published["items"]:
-        title = item["title"]
+        title = item.title
         assert 0 < len(title) <= 40, title
         assert not title.endswith("…"), title
         assert f"[{title}-" in published["page"]
@@ -73,7 +73,7 @@ def test_no_headline_over_40_or_cut_inside_a_word(published: dict[str, Any]) -> 
 
 def test_no_repeated_sentence(published: dict[str, Any]) -> None:
     for item in published["items"]:
-        plain = item["summary"].replace("**", "")
+        plain = item.summary.replace("**", "")
         sentences = [s.strip() for s in re.split(r"[。！？!?]|\.(?=\s|$)", plain) if len(s.strip()) > 5]
         assert len(sentences) == len(set(sentences)), plain
 
@@ -83,7 +83,7 @@ def test_no_summary_runs_two_posts_together(published: dict[str, Any]) -> None:
     rows = sample.read_text(encoding="utf-8").splitlines()
     texts = [norm(json.loads(r)["text"]) for r in rows if r.strip()]
     for item in published["items"]:
-        plain = norm(item["summary"])
+        plain = norm(item.summary)
         sources = [t for t in texts if plain[:24] in t]
         assert sources, plain  # extractive: it starts as some post does…
         assert any(plain[-16:] in t for t in sources), plain  # …and ends inside the same post
@@ -94,11 +94,11 @@ def norm(text: str) -> str:
 
 
 def test_untranslated_items_are_named(published: dict[str, Any]) -> None:
-    notes = " ".join(published["report"]["notes"])
-    english = [i["title"] for i in published["items"]
-               if len(re.findall(r"[\u4e00-\u9fff]", i["summary"])) < 20]
+    notes = " ".join(published["report"].notes)
+    english = [i.title for i in published["items"]
+               if len(re.findall(r"[\u4e00-\u9fff]", i.summary)) < 20]
     assert english, "the sample window has English-only stories"
     assert "untranslated" in notes
-    for item in published["report"]["items"]:
-        assert item["outcome"] in ("ok", "rejected")
+    for item in published["report"].items:
+        assert item.outcome in ("ok", "rejected")
     assert "untranslated" in published["output"]

@@ -45,8 +45,8 @@ def test_failing_source_and_bad_line_are_recorded_and_the_run_goes_on(tmp_path: 
     assert 8 <= len(published) <= 12 and all(i.writer == "offline" for i in report.items)
     assert result.path == root / "site" / "content" / "posts" / "2025-12-07T08.md"
     written = [i for i in report.items if i.outcome != "rejected"]  # gated out: not saved
-    assert saved and len(saved["items"]) == len(written) and saved["path"] == str(result.path)
-    stored = json.loads(json.dumps(runs[0]["report"]))
+    assert saved and len(saved.items) == len(written) and saved.path == str(result.path)
+    stored = json.loads(json.dumps(runs[0].report.to_dict()))
     assert stored["outcome"] == "published-with-warnings" and stored["sources"][1]["name"] == "gone"
 
 

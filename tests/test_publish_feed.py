@@ -66,14 +66,14 @@ def test_a_run_puts_its_digest_into_feed_json(project: Path, runner: CliRunner) 
         digest = store.get_digest(SLOT.key)
     assert digest is not None
     (item,) = feed["items"]
-    assert item["title"] == digest["title"] and item["url"].endswith("/posts/2025-12-07t08/")
-    assert item["tags"] == digest["categories"]
-    assert datetime.fromisoformat(item["date_published"]) == datetime.fromisoformat(digest["made_at"])
+    assert item["title"] == digest.title and item["url"].endswith("/posts/2025-12-07t08/")
+    assert item["tags"] == list(digest.categories)
+    assert datetime.fromisoformat(item["date_published"]) == datetime.fromisoformat(digest.made_at)
     text = _text(item["content_html"])
-    for entry in digest["items"]:
-        assert f'href="{entry["url"]}"' in item["content_html"] and entry["url"].startswith("https://x.com/")
-        assert entry["title"] in text
-        assert entry["summary"].replace("**", "") in text
+    for entry in digest.items:
+        assert f'href="{entry.url}"' in item["content_html"] and entry.url.startswith("https://x.com/")
+        assert entry.title in text
+        assert entry.summary.replace("**", "") in text
 
 
 def _digest(slot: Any, title: str, summary: str) -> Digest:

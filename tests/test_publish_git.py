@@ -116,3 +116,25 @@ def test_a_run_that_publishes_nothing_still_pushes_what_a_failed_push_left(tmp_p
     assert git("log", "-1", "--format=%s", "main", cwd=bare).startswith("digest 2025-12-07T08:")
     assert quiet.outcome == "skipped" and not quiet.warnings  # up to date: no push, no warning
     assert not any("pushed" in n for n in quiet.notes)
+
+
+def test_a_push_that_races_another_clone_rebases_onto_the_remote_and_retries(tmp_path: Path) -> None:
+    bare = tmp_path / "remote.git"
+    git("init", "-q", "--bare", "-b", "main", str(bare), cwd=tmp_path)
+    seed = _site_repo(tmp_path, bare)
+    git("push", "-q", "origin", "main", cwd=seed)
+    clones = []
+    for name in ("a", "b"):
+        git("clone", "-q", str(bare), name, cwd=tmp_path)
+        clones.append(tmp_path / name)
+    posts = []
+    for clone, slot in zip(clones, ("2025-12-07T04", "2025-12-07T08"), strict=True):
+        post = clone / "content" / "posts" / f"{slot}.md"
+        post.write_text(f"---\ntitle: {slot}\n---\n", encoding="utf-8")
+        posts.append(post)
+    first = publish_git(clones[0], posts[0], "digest 2025-12-07T04", push_to="origin")
+    second = publish_git(clones[1], posts[1], "digest 2025-12-07T08", push_to="origin")
+    assert first.pushed and second.pushed, second.errors
+    assert git("log", "--format=%s", "main", cwd=bare).splitlines()[:2] == [
+        "digest 2025-12-07T08", "digest 2025-12-07T04"]
+    assert git("status", "--porcelain", cwd=clones[1]) == ""

@@ -341,10 +341,12 @@ def test_a_run_publishes_to_the_channel_of_its_category_only(
     assert result.exit_code == 0, result.output
     with open_store(project / "aidigest.db") as store:
         digest = store.get_digest("2025-12-07T08")
-        notes = store.latest_run("2025-12-07T08")["report"]["notes"]  # type: ignore[index]
-    assert digest and "大模型" in digest["categories"] and "机器人" not in digest["categories"]
+        run = store.latest_run("2025-12-07T08")
+    assert run is not None
+    notes = run.report.notes
+    assert digest and "大模型" in digest.categories and "机器人" not in digest.categories
     assert "notify ours: sent" in notes and not any("theirs" in n for n in notes)
     bodies = _bodies(httpserver)
     assert list(bodies) == ["/ours"]
     assert bodies["/ours"]["title"] == "2025.12.07.08 过去4小时全球AI发生了什么？"
-    assert plain_headline(digest["items"][0]["title"]) in str(bodies["/ours"]["message"])
+    assert plain_headline(digest.items[0].title) in str(bodies["/ours"]["message"])

@@ -42,11 +42,11 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with open_store(root / "aidigest.db") as store:
         digest = store.get_digest(SLOT)
         assert digest is not None
-        stories = {s["story_id"]: s for s in store.slot_stories(SLOT)}
-        wanted = {pid for s in stories.values() for pid in s["post_ids"]}
+        stories = {s.story_id: s for s in store.slot_stories(SLOT)}
+        wanted = {pid for s in stories.values() for pid in s.post_ids}
         posts = {p.id: p for p in store.get_posts(sorted(wanted))}
     page = (root / "site" / "content" / "posts" / f"{SLOT}.md").read_text(encoding="utf-8")
-    return {"items": digest["items"], "stories": stories, "posts": posts, "page": page}
+    return {"items": digest.items, "stories": stories, "posts": posts, "page": page}
 
 
 def plain(text: str) -> str:
@@ -64,17 +64,17 @@ def letters(text: str) -> str:
 def test_every_item_links_to_and_credits_its_storys_representative(sample: dict[str, Any]) -> None:
     assert len(sample["items"]) >= 8
     for n, item in enumerate(sample["items"], 1):
-        story = sample["stories"][item["story_id"]]
-        rep = sample["posts"][story["representative"]]
-        assert item["post_id"] == rep.id and item["url"] == rep.url, (n, item["title"])
-        line = f"{n}.".ljust(4) + f"[{item['title']}-{rep.author.display_name}]({rep.url})"
+        story = sample["stories"][item.story_id]
+        rep = sample["posts"][story.representative]
+        assert item.post_id == rep.id and item.url == rep.url, (n, item.title)
+        line = f"{n}.".ljust(4) + f"[{item.title}-{rep.author.display_name}]({rep.url})"
         assert line in sample["page"], line
 
 
 def test_every_headline_is_a_whole_phrase_of_the_representative(sample: dict[str, Any]) -> None:
     for item in sample["items"]:
-        rep = sample["posts"][sample["stories"][item["story_id"]]["representative"]]
-        title = item["title"]
+        rep = sample["posts"][sample["stories"][item.story_id].representative]
+        title = item.title
         # the headline comes from the representative, maybe without a long bracketed aside
         texts = [plain(rep.text), plain(ASIDE.sub("", rep.text))]
         text = next((t for t in texts if title in t), "")
@@ -86,18 +86,18 @@ def test_every_headline_is_a_whole_phrase_of_the_representative(sample: dict[str
 
 def test_every_summary_comes_from_a_post_of_the_same_story(sample: dict[str, Any]) -> None:
     for item in sample["items"]:
-        story = sample["stories"][item["story_id"]]
-        rep = sample["posts"][story["representative"]]
-        summary = letters(item["summary"])
+        story = sample["stories"][item.story_id]
+        rep = sample["posts"][story.representative]
+        summary = letters(item.summary)
         own = [letters(p.text) for p in sample["posts"].values()
-               if p.author.handle == rep.author.handle and p.id in story["post_ids"]]
-        others = [letters(sample["posts"][pid].text) for pid in story["post_ids"]]
+               if p.author.handle == rep.author.handle and p.id in story.post_ids]
+        others = [letters(sample["posts"][pid].text) for pid in story.post_ids]
         head, tail = summary[:24], summary[-16:]
         sources = [t for t in own if head in t] or [t for t in others if head in t]
-        assert sources, (item["title"], summary[:40])
-        assert any(tail in t for t in sources), (item["title"], summary[-40:])
+        assert sources, (item.title, summary[:40])
+        assert any(tail in t for t in sources), (item.title, summary[-40:])
         if len(plain(rep.text)) >= 160:  # long enough: the summary is the representative's own
-            assert head in letters(rep.text), item["title"]
+            assert head in letters(rep.text), item.title
 
 
 def readme_excerpt() -> list[str]:

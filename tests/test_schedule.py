@@ -6,14 +6,14 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from aidigest.config import Config, config_from_dict
-from aidigest.errors import AlreadyRunningError
+from aidigest.errors import AlreadyRunningError, StoreError
 from aidigest.pipeline import RunOptions, run_slot
 from aidigest.publish import init_site
 from aidigest.scheduler import (
@@ -122,7 +122,7 @@ def test_three_days_with_a_nine_hour_gap_every_slot_once(tmp_path: Path) -> None
     files = sorted(p.name for p in (cfg.site_path / "content" / "posts").glob("*.md"))
     assert {f"{s.key}.md" for s in slots} <= set(files) <= {f"{k}.md" for k in calls}
     with open_store(cfg.store_path) as store:
-        assert all((store.get_digest(s.key) or {}).get("path") for s in slots)
+        assert all((d := store.get_digest(s.key)) and d.path for s in slots)
     assert max(clock.slept) <= 600  # naps, so a stop request is noticed
     assert any("next slot" in line for line in log)
 
@@ -183,3 +183,29 @@ def test_a_slot_skipped_for_the_lock_runs_minutes_later_not_next_slot(tmp_path: 
     sched.run_forever(until=lambda: bool(ran))
     assert ran == [(FIRST.key, FIRST.end + timedelta(minutes=12))]
     assert any("skipped" in line and "trying again in 120 s" in line for line in log)
+
+
+@pytest.mark.parametrize(("outcomes", "status"), [
+    (["published", "empty", "skipped"], 0),
+    (["claimed", "published"], 0),  # another host's worker holds a slot: normal, exit 0
+    (["published", "held"], 3),
+    (["held", "failed"], 1),
+])
+def test_schedule_once_exit_status(tmp_path: Path, outcomes: list[str], status: int) -> None:
+    cfg = _config(tmp_path, delay_minutes=5, catch_up=len(outcomes) - 1)
+    clock = FakeClock(datetime(2025, 12, 7, 0, 6, tzinfo=UTC))
+    script = iter(outcomes)
+    sched = Scheduler(cfg, lambda _slot: next(script), lambda _keys: set(), clock=clock,
+                      sleep=clock.sleep, say=lambda _m: None)
+    assert sched.run_pending() == len(outcomes)
+    assert sched.exit_status() == status
+
+
+def test_schedule_once_exits_1_when_the_store_cannot_be_read(tmp_path: Path) -> None:
+    def unreadable(_keys: list[str]) -> set[str]:
+        raise StoreError("cannot reach the PostgreSQL store postgresql://u@db/x")
+
+    clock = FakeClock(datetime(2025, 12, 7, 0, 6, tzinfo=UTC))
+    sched = Scheduler(_config(tmp_path), lambda _slot: "published", unreadable, clock=clock,
+                      sleep=clock.sleep, say=lambda _m: None)
+    assert sched.run_pending() == 0 and sched.exit_status() == 1

@@ -59,7 +59,7 @@ def test_schedule_once_exits_3_when_a_slot_it_ran_was_held(
     assert re.search(rf"schedule: .*{slot.key} held.*; exit status 3", result.output)
     with open_store(project / "aidigest.db") as store:
         digest = store.get_digest(slot.key)
-    assert digest and digest["state"] == "held"
+    assert digest and digest.state == "held"
 
 
 def test_schedule_once_exits_1_when_a_slot_failed(project: Path, runner: CliRunner) -> None:

@@ -42,7 +42,7 @@ def test_two_runs_at_once_publish_one_digest(tmp_path: Path) -> None:
     with open_store(cfg.store_path) as store:
         runs = store.recent_runs()
         assert store.get_digest(SLOT) is not None
-    assert [r["outcome"] for r in runs] == ["published"]
+    assert [r.outcome for r in runs] == ["published"]
 
 
 def test_schedule_process_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import json
 import logging
 import traceback
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -199,11 +200,12 @@ def test_runs_through_the_cli_leak_neither_secret(
         health = store.source_health()
         assert store.get_posts(["1997410000000000002"]), "the page's posts were stored"
     assert len(runs) == 2
-    items = runs[-1]["report"]["items"]  # the refused item failed and was replaced
-    assert [i["outcome"] for i in items].count("failed") == 1
-    assert {i["writer"] for i in items if i["outcome"] != "failed"} == {"llm:local-zh"}
-    assert_clean("the run reports", json.dumps(runs, ensure_ascii=False))
-    assert_clean("the source health", json.dumps(health, ensure_ascii=False))
+    items = runs[-1].report.items  # the refused item failed and was replaced
+    assert [i.outcome for i in items].count("failed") == 1
+    assert {i.writer for i in items if i.outcome != "failed"} == {"llm:local-zh"}
+    assert_clean("the run reports", json.dumps([asdict(r) for r in runs], ensure_ascii=False))
+    shown = json.dumps({k: h.to_dict() for k, h in health.items()}, ensure_ascii=False)
+    assert_clean("the source health", shown)
     assert (project / "site" / "public" / "index.html").is_file()
     assert assert_tree_clean(project) > 10
     assert_logs_clean(debug_logs)

@@ -95,7 +95,7 @@ def test_the_desk_shows_times_in_the_digest_zone(project: Path, runner: CliRunne
     assert runner.invoke(main, ["run", "--slot", SLOT]).exit_code == 0
     cfg = load_config(project / "aidigest.toml")
     with open_store(cfg.store_path) as store:
-        started = store.recent_runs(1)[0]["started_at"]
+        started = store.recent_runs(1)[0].started_at
     assert started.endswith("+00:00")  # stored in UTC
     with running(cfg) as url:
         index = httpx.get(url + "/", timeout=60).text

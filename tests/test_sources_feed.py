@@ -163,7 +163,7 @@ def test_old_feed_is_stale(replay: Replay, store: Store, tmp_path: Path) -> None
     report = fetch(feed_config(tmp_path, replay.server.url_for("/quiet.xml")), store)
     assert report.ok and report.new == 1 and report.stale
     assert report.newest_at == "2020-09-01T08:00:00+00:00"
-    assert store.source_health()["feed"]["stale"]
+    assert store.source_health()["feed"].stale
 
 
 @pytest.mark.parametrize("status, body, expected", [

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from aidigest.cli import main
+from aidigest.models import ItemReport
 from aidigest.store import open_store
 from llm_server import ChatServer, Reply, item_answer
 
@@ -49,10 +50,10 @@ def _repairs(server: ChatServer) -> list[str]:
     return [m for m in last if "未通过质量检查" in m]
 
 
-def _items(project: Path) -> list[dict[str, Any]]:
+def _items(project: Path) -> list[ItemReport]:
     with open_store(project / "aidigest.db") as store:
         (run,) = store.recent_runs(1)
-    return list(run["report"]["items"])
+    return list(run.report.items)
 
 
 def test_bad_then_good_is_one_repair_then_published(
@@ -65,7 +66,7 @@ def test_bad_then_good_is_one_repair_then_published(
     assert result.exit_code == 0, result.output
     (repair,) = _repairs(server)
     assert "title-length" in repair and "repeated-sentence" in repair
-    outcomes = [i["outcome"] for i in _items(project)]
+    outcomes = [i.outcome for i in _items(project)]
     assert outcomes.count("repaired") == 1 and set(outcomes) == {"ok", "repaired"}
     page = (project / "site" / "content" / "posts" / f"{SLOT}.md").read_text(encoding="utf-8")
     assert LONG_TITLE not in page
@@ -86,8 +87,8 @@ def test_still_bad_after_the_repair_is_never_published(
     assert result.exit_code == 0, result.output
     assert len(_repairs(server)) == 1
     items = _items(project)
-    rejected = [i for i in items if i["outcome"] == "rejected"]
-    assert len(rejected) == 1 and "title-length" in " ".join(rejected[0]["notes"])
+    rejected = [i for i in items if i.outcome == "rejected"]
+    assert len(rejected) == 1 and "title-length" in " ".join(rejected[0].notes)
     page = (project / "site" / "content" / "posts" / f"{SLOT}.md").read_text(encoding="utf-8")
     assert LONG_TITLE not in page
     assert len(re.findall(r"^(\d+)\.\s+\[", page, re.M)) == len(items) - 1

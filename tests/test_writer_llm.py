@@ -276,7 +276,7 @@ def test_accounting_is_stored_per_call(server: ChatServer, store: Store, tmp_pat
     assert sum(r["prompt_tokens"] for r in rows) == report.llm["prompt_tokens"]
     assert abs(sum(r["cost"] for r in rows) - report.llm["cost"]) < 1e-9
     totals = store.llm_totals(datetime(2000, 1, 1, tzinfo=UTC))
-    assert totals["calls"] == 3 and totals["cost"] > 0
+    assert totals.calls == 3 and totals.cost > 0
 
 
 def test_api_key_only_in_the_authorization_header(

@@ -66,11 +66,11 @@ def test_run_publishes_llm_items_and_rerun_costs_nothing(
     assert status.exit_code == 0, status.output
     assert json.loads(status.output)["llm"]["last_day"]["calls"] == calls
     with open_store(project / "aidigest.db") as store:
-        first, second = (r["report"] for r in reversed(store.recent_runs(2)))
-    assert first["llm"]["calls"] == calls and first["llm"]["cost"] > 0
-    assert {i["writer"] for i in first["items"]} == {"llm:local-zh"}
-    assert second["llm"]["calls"] == 0 and second["llm"]["cache_hits"] == len(numbered) + 2
-    assert {i["outcome"] for i in second["items"]} == {"cached"}
+        first, second = (r.report for r in reversed(store.recent_runs(2)))
+    assert first.llm["calls"] == calls and first.llm["cost"] > 0
+    assert {i.writer for i in first.items} == {"llm:local-zh"}
+    assert second.llm["calls"] == 0 and second.llm["cache_hits"] == len(numbered) + 2
+    assert {i.outcome for i in second.items} == {"cached"}
     for request in server.chat_requests:
         assert CANARY.encode() not in request.body
     for path in project.rglob("*"):

@@ -53,7 +53,7 @@ config_option = click.option(
 @contextmanager
 def opened(config_path: str | None) -> Iterator[tuple[Config, Store]]:
     cfg = load_config(config_path)
-    store = open_store(cfg.store_path)
+    store = open_store(cfg.store_target)
     try:
         yield cfg, store
     finally:
@@ -297,7 +297,8 @@ def sources(action: str, config_path: str | None) -> None:
 @friendly
 def status(config_path: str | None, as_json: bool) -> None:
     """Recent runs, source health, LLM calls/tokens/cost."""
-    from aidigest.commands import status_data, status_tables
+    from aidigest.commands import status_tables
+    from aidigest.status import status_data
 
     with opened(config_path) as (cfg, store):
         data = status_data(cfg, store)
@@ -376,6 +377,30 @@ def mcp_command(config_path: str | None, allow_writes: bool) -> None:
     err.print(f"aidigest mcp: serving {path} over stdio ({'read and write' if allow_writes else 'read-only'}"
               " tools); the MCP client ends it", markup=False)
     serve_mcp(path, allow_writes)
+
+
+@main.group("store")
+@config_option
+def store_group(config_path: str | None) -> None:
+    """Move the store: `store copy --to URL` copies it into PostgreSQL."""
+
+
+@store_group.command("copy")
+@config_option
+@click.option("--to", "to_url", default=None,
+              help="The target, a postgresql:// URL (or a SQLite path); prefer --to-env for a "
+                   "URL with a password.")
+@click.option("--to-env", "to_env", default=None,
+              help="Name of the environment variable holding the target URL.")
+@friendly
+def store_copy(config_path: str | None, to_url: str | None, to_env: str | None) -> None:
+    """Copy the configured store into another, table by table, then compare counts and
+    checksums (a rerun is harmless; the source is only read)."""
+    from aidigest.commands import copy_command
+
+    parent = click.get_current_context().parent
+    config_path = config_path or (parent.params.get("config_path") if parent else None)
+    copy_command(load_config(config_path), to_url, to_env)
 
 
 def _register_desk_commands() -> None:

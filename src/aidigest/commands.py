@@ -4,13 +4,12 @@ list stories of a window, gather status. Presentation only; the work is in the s
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import datetime, timedelta, tzinfo
+from datetime import tzinfo
 from types import FrameType
 from typing import Any
 
@@ -26,8 +25,8 @@ from aidigest.pipeline import RunOptions, make_stories, resolve_slot, run_slot
 from aidigest.progress import RunProgress
 from aidigest.slots import parse_slot, zone
 from aidigest.store import Store, open_store
-from aidigest.timeutil import local_text, now_utc, parse_instant
-from aidigest.window import downgrades, stories_between
+from aidigest.timeutil import local_text, parse_instant
+from aidigest.window import stories_between
 
 EXIT_HELD = 3  # run/digest: the LLM could not write enough items; the slot is a held draft
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM
@@ -100,7 +99,7 @@ def run_command(
         options = RunOptions(slot=slot, fetch=fetch, offline=offline, dry_run=dry_run,
                              force=force, command=command, on_item=shown.on_item,
                              on_wait=shown.on_wait)
-        store = open_store(cfg.store_path)
+        store = open_store(cfg.store_target)
         try:
             result = run_slot(cfg, store, options, progress=shown.say)
         except KeyboardInterrupt:
@@ -174,105 +173,48 @@ def sources_table(cfg: Config, store: Store, action: str) -> Table:
             [*getattr(s, "users", []), *(f"list:{x}" for x in getattr(s, "lists", []))])
         row = [s.name, s.kind, "yes" if s.enabled else "no", f"{s.weight:g}", str(target)]
         if action == "status":
-            h = health.get(s.name, {})
-            row += [local_text(h.get("started_at"), tz) or "never", "yes" if h.get("ok") else
-                    ("NO" if h else ""), str(h.get("new", "")), str(h.get("skipped", "")),
-                    str(h.get("http_status") or ""), local_text(h.get("newest_at"), tz),
-                    "STALE" if h.get("stale") else "",
-                    clip(str(h.get("error") or "; ".join(h.get("warnings", [])[:2])), 120)]
+            h = health.get(s.name)
+            row += ["never", "", "", "", "", "", "", ""] if h is None else [
+                local_text(h.started_at, tz) or "never", "yes" if h.ok else "NO", str(h.new),
+                str(h.skipped), str(h.http_status or ""), local_text(h.newest_at, tz),
+                "STALE" if h.stale else "", clip(h.error or "; ".join(h.warnings[:2]), 120)]
         table.add_row(*row)
     return table
 
 
-def _duration(run: dict[str, Any], report: dict[str, Any]) -> float | None:
-    """Seconds the run took: as measured by the run, else from its start and finish times."""
-    measured = report.get("llm", {}).get("duration_s")
-    if measured is not None or not (run["started_at"] and run["finished_at"]):
-        return measured
-    started, finished = (parse_instant(run[k]) for k in ("started_at", "finished_at"))
-    return round((finished - started).total_seconds(), 3)
+def copy_command(cfg: Config, to_url: str | None, to_env: str | None) -> None:
+    """``aidigest store copy``: copy the configured store into ``to_url`` (or the URL in
+    ``$to_env``), print the comparison, exit 1 when a table differs."""
+    from aidigest.config import secret
+    from aidigest.store.copy import copy_store
+    from aidigest.store.sql import SqlStore
 
-
-def pid_alive(pid: int | None) -> bool:
-    """Whether process ``pid`` exists (another user's counts as alive)."""
-    if not pid or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def run_outcome(run: dict[str, Any]) -> str:
-    """A run's outcome as status shows it: a run still marked ``running`` whose process is
-    gone (killed, crashed, the machine rebooted) shows as ``interrupted``."""
-    if run["outcome"] != "running":
-        return str(run["outcome"])
-    pid = run["report"].get("pid")
-    return "running" if pid_alive(pid) else "interrupted"
-
-
-def status_data(cfg: Config, store: Store) -> dict[str, Any]:
-    """Recent runs (outcomes checked against live pids), held slots with their reason,
-    recent digests with their state, source health, LLM totals and the schedule."""
-    now = now_utc()
-    runs = []
-    digests = {d["slot"]: d for d in store.list_digests(20)}
-    for run in store.recent_runs(10):
-        rep = run["report"]
-        digest = digests.get(run["slot"], {})
-        runs.append({
-            "id": run["id"], "slot": run["slot"], "command": run["command"],
-            "started_at": run["started_at"], "finished_at": run["finished_at"],
-            "outcome": run_outcome(run), "duration_s": _duration(run, rep),
-            "published_path": rep.get("published_path"), "errors": rep.get("errors", []),
-            "warnings": rep.get("warnings", []), "pid": rep.get("pid"),
-            "reason": digest.get("reason") if run["outcome"] == "held" else None,
-        })
-    from aidigest.scheduler import lock_holder, next_due, owed_slots
-
-    next_slot, due = next_due(now, cfg)
-    return {
-        "timezone": cfg.digest.timezone,
-        "downgrades": downgrades(cfg),
-        "running_pid": lock_holder(cfg),
-        "held": held_slots(cfg, digests.values(), now),
-        "digests": list(digests.values())[:10],
-        "owed_slots": [s.key for s in owed_slots(now, cfg, store)],
-        "runs": runs,
-        "sources": store.source_health(),
-        "llm": {"last_day": store.llm_totals(now - timedelta(days=1)),
-                "last_month": store.llm_totals(now - timedelta(days=30))},
-        "posts": store.count_posts(),
-        "next_slot": next_slot.key,
-        "next_slot_due": due.isoformat(),
-    }
-
-
-def held_slots(cfg: Config, digests: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """Held slots with their reason; ``retried`` False for one older than ``[schedule]
-    catch_up`` (the scheduler no longer tries it), with the commands that publish it."""
-    from aidigest.scheduler import candidate_slots
-
-    reach = {s.key for s in candidate_slots(now, cfg)}
-    held = []
-    for d in digests:
-        if d["state"] != "held":
-            continue
-        slot = d["slot"]
-        retried = slot in reach
-        held.append({
-            "slot": slot, "reason": d["reason"], "path": d["path"], "retried": retried,
-            "publish_with": [f"aidigest run --slot {slot}", f"aidigest publish --slot {slot}"],
-            "note": "retried by the scheduler at its next run" if retried else (
-                f"NOT retried: older than [schedule] catch_up = {cfg.schedule.catch_up} slots; "
-                f"'aidigest run --slot {slot}' writes it again and publishes it, or "
-                f"'aidigest publish --slot {slot}' publishes the held draft as it is"),
-        })
-    return held
+    if bool(to_url) == bool(to_env):
+        raise AidigestError("give the target as --to URL or --to-env NAME (one of them)")
+    target = to_url or secret(to_env, "the target store's URL (--to-env)")
+    with open_store(cfg.store_target) as source, open_store(target) as dest:
+        if source.location == dest.location:
+            raise AidigestError(f"--to names the configured store itself ({source.location})")
+        if not (isinstance(source, SqlStore) and isinstance(dest, SqlStore)):
+            raise AidigestError("store copy works between SQLite and PostgreSQL stores only")
+        err.print(f"copying {source.location} into {dest.location}", markup=False)
+        results = copy_store(source, dest, lambda m: err.print(m, markup=False))
+    table = Table(title=f"store copy into {dest.location}")
+    for col in ("table", "copied", "source rows", "target rows", "checksum"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(r.table, str(r.copied), str(r.source_rows), str(r.target_rows),
+                      "equal" if r.ok else "DIFFERS")
+    out.print(table)
+    bad = [r.table for r in results if not r.ok]
+    if bad:
+        err.print(f"error: the copy differs from the source in {', '.join(bad)} (the target holds "
+                  "rows the source lacks, or a writer changed the source meanwhile); the source "
+                  "is untouched: stop other writers and run the copy again", markup=False)
+        sys.exit(1)
+    out.print(f"copied {sum(r.source_rows for r in results)} rows in {len(results)} tables; "
+              f"every count and checksum is equal. Next: set [digest] store_env to the variable "
+              "holding this URL", markup=False)
 
 
 def status_tables(data: dict[str, Any]) -> list[Table]:

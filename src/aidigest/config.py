@@ -34,7 +34,8 @@ class DigestSection(_Strict):
     timezone: str = "Asia/Shanghai"
     slot_hours: int = 4
     items: ItemsRange = ItemsRange()
-    store: str = "aidigest.db"
+    store: str = "aidigest.db"  # a SQLite path (relative to this file) or a postgresql:// URL
+    store_env: str | None = None  # instead: the variable holding the URL (with its password)
     site: str = "site"
     series: str = "过去4小时全球AI发生了什么？"
     default_categories: list[str] = ["AI进展", "AI应用", "大模型", "技术趋势"]
@@ -44,6 +45,17 @@ class DigestSection(_Strict):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         zone(value)
+        return value
+
+    @field_validator("store")
+    @classmethod
+    def _no_password(cls, value: str) -> str:
+        from aidigest.store.postgres import _password, is_postgres_url
+
+        if is_postgres_url(value) and _password(value):
+            raise ValueError("a postgresql:// URL with a password must not be written in the file; "
+                             "put the URL in an environment variable and name it in "
+                             "[digest] store_env = \"AIDIGEST_STORE_URL\"")
         return value
 
     @field_validator("slot_hours")
@@ -161,6 +173,8 @@ class PublishSection(_Strict):
 class ScheduleSection(_Strict):
     delay_minutes: float = Field(5.0, ge=0, le=24 * 60, allow_inf_nan=False)
     catch_up: int = Field(6, ge=0, le=60)
+    # a slot claim's lease; a dead worker's claim is taken over once it has run out
+    lease_seconds: float = Field(900.0, gt=0, le=24 * 3600, allow_inf_nan=False)
 
 
 class WebhookNotify(_Strict):
@@ -275,7 +289,30 @@ class Config(_Strict):
 
     @property
     def store_path(self) -> Path:
+        """The SQLite file (``[digest] store`` as a path); see :attr:`store_target`."""
         return self.resolve(self.digest.store)
+
+    @property
+    def store_is_postgres(self) -> bool:
+        from aidigest.store.postgres import is_postgres_url
+
+        return bool(self.digest.store_env) or is_postgres_url(self.digest.store)
+
+    @property
+    def store_target(self) -> str | Path:
+        """What :func:`aidigest.store.open_store` opens: the URL in ``[digest] store_env``'s
+        variable, a ``postgresql://`` URL in ``[digest] store``, else the SQLite path."""
+        from aidigest.store.postgres import is_postgres_url
+
+        if self.digest.store_env:
+            url = secret(self.digest.store_env, "the PostgreSQL store URL ([digest] store_env)")
+            if not is_postgres_url(url):
+                raise ConfigError(f"environment variable {self.digest.store_env} ([digest] store_env) "
+                                  "must hold a postgresql://user:password@host:port/database URL")
+            return url
+        if is_postgres_url(self.digest.store):
+            return self.digest.store.strip()
+        return self.store_path
 
     @property
     def site_path(self) -> Path:

@@ -20,7 +20,7 @@ from aidigest.models import Post
 from aidigest.stories.normalize import clean_text
 
 if TYPE_CHECKING:
-    from aidigest.store.db import Store
+    from aidigest.store import Store
 
 __all__ = ["MODEL", "available", "embed_text", "embeddings_for"]
 

@@ -6,7 +6,7 @@ Plain frozen dataclasses: they carry data and tiny derived properties, no I/O an
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -240,7 +240,8 @@ class RunReport:
 
     ``outcome``: running | published | published-with-warnings | skipped | empty | dry-run |
     draft (review mode) | held (the LLM could not write enough items) | stopped |
-    interrupted | failed. (Stores written before 0.2 also hold ``published-with-errors``.)
+    interrupted | failed | claimed (another worker holds the slot; this one left it).
+    (Stores written before 0.2 also hold ``published-with-errors``.)
 
     ``errors`` are what ended the run (outcome failed or interrupted); a problem that did not
     stop it (a failed source, the Hugo build, a git push, a notification, items written
@@ -276,3 +277,23 @@ class RunReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], slot: str = "", started_at: str = "") -> RunReport:
+        """A stored report back as a RunReport; missing keys (a run still going stores only
+        its pid) take their defaults, unknown keys are ignored."""
+        known = {f.name for f in fields(cls)} - {"sources", "items"}
+        values = {k: v for k, v in data.items() if k in known}
+        values.setdefault("slot", slot)
+        values.setdefault("started_at", started_at)
+        return cls(
+            **values,
+            sources=[_known(SourceReport, s) for s in data.get("sources") or []],
+            items=[_known(ItemReport, i) for i in data.get("items") or []],
+        )
+
+
+def _known(kind: Any, data: dict[str, Any]) -> Any:
+    """``kind(**data)`` with only the fields ``kind`` has (older or newer stored reports)."""
+    names = {f.name for f in fields(kind)}
+    return kind(**{k: v for k, v in data.items() if k in names})

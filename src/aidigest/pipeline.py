@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from aidigest.claims import ClaimLostError, SlotClaim, describe
 from aidigest.config import Config
 from aidigest.errors import AidigestError, InputError
 from aidigest.models import Digest, ItemProgress, RunReport, Slot, Story
@@ -96,8 +97,16 @@ def run_slot(
     run_id = store.start_run(slot.key, options.command, started)
     store.set_run_pid(run_id, report.pid or 0)
     clock = time.monotonic()
+    claim = None if options.dry_run else SlotClaim(cfg, slot.key)
     try:
-        result = _run_stages(cfg, store, slot, options, report, run_id, say)
+        holder = claim.take(store) if claim else None
+        if holder is not None:
+            claim = None
+            result = _claimed_elsewhere(slot, report, describe(holder), say)
+        else:
+            result = _run_stages(cfg, store, slot, options, report, run_id, say, claim)
+    except ClaimLostError as exc:
+        result = _claimed_elsewhere(slot, report, str(exc), say)
     except KeyboardInterrupt:
         report.outcome = "interrupted"
         report.error("interrupted; the slot is left to the next run")
@@ -112,15 +121,26 @@ def run_slot(
         log.exception("run of slot %s failed", slot.key)
         result = RunResult(report)
     finally:
+        if claim is not None:
+            claim.release(store)
         report.finished_at = iso_utc(now_utc())
         report.llm.setdefault("duration_s", round(time.monotonic() - clock, 3))
         store.finish_run(run_id, report)
     return result
 
 
+def _claimed_elsewhere(slot: Slot, report: RunReport, holder: str, say: Progress) -> RunResult:
+    """Another worker holds the slot: this one leaves it (normal on several hosts)."""
+    report.outcome = "claimed"
+    report.note(f"slot {slot.key} is being written by another worker ({holder}); this worker "
+                "leaves it to that one")
+    say(report.notes[-1])
+    return RunResult(report)
+
+
 def _run_stages(
     cfg: Config, store: Store, slot: Slot, options: RunOptions, report: RunReport,
-    run_id: int, say: Progress,
+    run_id: int, say: Progress, claim: SlotClaim | None = None,
 ) -> RunResult:
     if options.fetch:
         say("fetch: pulling enabled sources")
@@ -134,18 +154,19 @@ def _run_stages(
         report.note("stop requested after fetching; the slot runs again next time")
         return RunResult(report)
     existing = store.get_digest(slot.key)
-    if (existing and existing.get("path") and existing.get("state") != "held"
+    if (existing and existing.path and existing.state != "held"
             and not (options.force or options.dry_run)):
         report.outcome = "skipped"
-        state = existing.get("state") or "published"
+        state = existing.state
         where = "published" if state == "published" else f"{state} (not published)"
         report.note(
-            f"slot {slot.key} is already {where} at {existing['path']}; use --force to rewrite"
+            f"slot {slot.key} is already {where} at {existing.path}; use --force to rewrite"
         )
         say(report.notes[-1])
         retry_push(cfg, report, say)
-        return RunResult(report, path=Path(existing["path"]),
-                         built=_build_if_missing(cfg, Path(existing["path"]), options, report, say))
+        local = Path(existing.path)  # with several hosts, maybe another host's clone
+        return RunResult(report, path=local, built=_build_if_missing(cfg, local, options, report, say)
+                         if local.exists() else None)
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
     stories = make_stories(cfg, store, slot, report, run_id)
     deadline = time.monotonic() + cfg.llm.run_deadline_seconds
@@ -169,6 +190,8 @@ def _run_stages(
             report.note(f"a real run would hold this slot: {done.held}")
         return RunResult(report, markdown=render(cfg, digest, draft=bool(done.held)),
                          stories=stories)
+    if claim is not None:  # a worker frozen past its lease must not publish beside its successor
+        claim.confirm(store)
     if done.held:
         result = hold_digest(cfg, store, digest, post_ids, done.held, report, say)
     elif cfg.publish.mode == "review":  # every run ends as a draft for the desk

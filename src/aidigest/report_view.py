@@ -12,9 +12,9 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from aidigest.commands import run_outcome
 from aidigest.console import clip, labelled
 from aidigest.errors import InputError
+from aidigest.status import run_outcome
 from aidigest.store import Store
 
 
@@ -26,33 +26,29 @@ def report_data(store: Store, slot_key: str | None = None) -> dict[str, Any]:
         where = f"for slot {slot_key}" if slot_key else "yet"
         raise InputError(f"no run recorded {where}; run 'aidigest run' (or 'aidigest digest "
                          "--slot S') first, or pick a slot listed by 'aidigest status'")
-    rep = run["report"]
-    digest = store.get_digest(run["slot"])
+    rep = run.report
+    digest = store.get_digest(run.slot)
     return {
-        "run": run["id"], "slot": run["slot"], "command": run["command"],
-        "started_at": run["started_at"], "finished_at": run["finished_at"],
+        "run": run.id, "slot": run.slot, "command": run.command,
+        "started_at": run.started_at, "finished_at": run.finished_at,
         "outcome": run_outcome(run),
-        "digest_state": digest["state"] if digest else None,
-        "reason": digest["reason"] if digest else None,
-        "published_path": rep.get("published_path"),
-        "posts_in_window": rep.get("posts_in_window", 0), "stories": rep.get("stories", 0),
+        "digest_state": digest.state if digest else None,
+        "reason": digest.reason if digest else None,
+        "published_path": rep.published_path,
+        "posts_in_window": rep.posts_in_window, "stories": rep.stories,
         "sources": [
-            {"name": s["name"], "kind": s["kind"], "ok": s["ok"], "new": s["new"],
-             "updated": s["updated"], "skipped": s.get("skipped", 0), "error": s.get("error"),
-             "warnings": s.get("notes", [])}
-            for s in rep.get("sources", [])
+            {"name": s.name, "kind": s.kind, "ok": s.ok, "new": s.new, "updated": s.updated,
+             "skipped": s.skipped, "error": s.error, "warnings": list(s.notes)}
+            for s in rep.sources
         ],
         "items": [
-            {"story_id": i["story_id"], "writer": i["writer"], "outcome": i["outcome"],
-             "provider": i.get("provider"), "attempts": i.get("attempts", 0),
-             "fallback_reason": i.get("fallback_reason"),
-             "prompt_tokens": i.get("prompt_tokens", 0),
-             "completion_tokens": i.get("completion_tokens", 0)}
-            for i in rep.get("items", [])
+            {"story_id": i.story_id, "writer": i.writer, "outcome": i.outcome,
+             "provider": i.provider, "attempts": i.attempts, "fallback_reason": i.fallback_reason,
+             "prompt_tokens": i.prompt_tokens, "completion_tokens": i.completion_tokens}
+            for i in rep.items
         ],
-        "llm": rep.get("llm", {}),
-        "warnings": rep.get("warnings", []), "errors": rep.get("errors", []),
-        "notes": rep.get("notes", []),
+        "llm": dict(rep.llm),
+        "warnings": list(rep.warnings), "errors": list(rep.errors), "notes": list(rep.notes),
     }
 
 

@@ -47,7 +47,11 @@ EXIT_FAILED, EXIT_HELD, EXIT_STOPPED = 1, 3, 130
 
 
 def lock_path(cfg: Config) -> Path:
-    """The lock file beside the store: ``aidigest.db`` → ``aidigest.db.lock``."""
+    """The one-host lock file: beside a SQLite store (``aidigest.db`` → ``aidigest.db.lock``);
+    with a PostgreSQL store, ``aidigest.lock`` beside the config (hosts coordinate through
+    slot claims in the store, see :mod:`aidigest.claims`)."""
+    if cfg.store_is_postgres:
+        return cfg.base_dir / "aidigest.lock"
     store = cfg.store_path
     return store.with_name(store.name + ".lock")
 
@@ -67,7 +71,7 @@ def run_lock(cfg: Config) -> Iterator[Path]:
                 raise StoreError(f"cannot lock {path}: {exc.strerror}") from exc
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
             raise AlreadyRunningError(
-                f"aidigest is already running (pid {holder}) for the store {cfg.store_path}; "
+                f"aidigest is already running (pid {holder}) for the store {_where(cfg)}; "
                 f"wait for it to finish (lock file: {path})"
             ) from None
         os.ftruncate(fd, 0)
@@ -79,6 +83,14 @@ def run_lock(cfg: Config) -> Iterator[Path]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _where(cfg: Config) -> str:
+    if not cfg.store_is_postgres:
+        return str(cfg.store_path)
+    from aidigest.store.postgres import redact_url
+
+    return redact_url(cfg.digest.store) if "://" in cfg.digest.store else f"in ${cfg.digest.store_env}"
 
 
 def lock_holder(cfg: Config) -> int | None:
@@ -137,10 +149,10 @@ def owed_slots(now: datetime, cfg: Config, store: Store) -> list[Slot]:
 def finished_slots(store: Store, keys: list[str]) -> set[str]:
     """Which of ``keys`` are done: a digest published, awaiting review or rejected, or a run
     that ended without error. A held slot is not done (later runs retry it)."""
-    done = {k for k in keys if (d := store.get_digest(k)) and d.get("state") in DONE_STATES}
+    done = {k for k in keys if (d := store.get_digest(k)) and d.state in DONE_STATES}
     for run in store.recent_runs(max(50, 4 * len(keys))):
-        if run["slot"] in keys and run["outcome"] in DONE_OUTCOMES:
-            done.add(run["slot"])
+        if run.slot in keys and run.outcome in DONE_OUTCOMES:
+            done.add(run.slot)
     return done
 
 
@@ -154,7 +166,7 @@ def pipeline_runner(
 
     def run_one(slot: Slot) -> str:
         with run_lock(cfg):
-            store = open_store(cfg.store_path)
+            store = open_store(cfg.store_target)
             try:
                 options = RunOptions(
                     slot=slot, fetch=True, command="schedule", should_stop=should_stop,
@@ -239,6 +251,8 @@ class Scheduler:
             self.outcomes[slot.key] = outcome
             if outcome in DONE_OUTCOMES:  # a failed or held slot is tried again on the next pass
                 self.ran.append(slot.key)
+            elif outcome == "claimed":  # another host's worker: look again after retry_seconds
+                self.blocked = True
             count += 1
             self.say(f"schedule: slot {slot.key} {outcome}")
         return count
@@ -287,7 +301,7 @@ def store_done_checker(cfg: Config) -> Callable[[list[str]], set[str]]:
     """``is_done`` reading the store (opened per check, so other processes' runs count)."""
 
     def is_done(keys: list[str]) -> set[str]:
-        store = open_store(cfg.store_path)
+        store = open_store(cfg.store_target)
         try:
             return finished_slots(store, keys)
         finally:

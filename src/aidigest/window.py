@@ -82,8 +82,8 @@ def history_for(cfg: Config, store: Store, end: datetime) -> list[dict[str, obje
     """Items published in the ``novelty_hours`` before ``end`` (for novelty)."""
     tz = zone(cfg.digest.timezone)
     since = (end - timedelta(hours=cfg.stories.novelty_hours)).astimezone(tz)
-    return list(store.published_items_since(since.strftime("%Y-%m-%dT%H"),
-                                            end.astimezone(tz).strftime("%Y-%m-%dT%H")))
+    return [item.to_dict() for item in store.published_items_since(
+        since.strftime("%Y-%m-%dT%H"), end.astimezone(tz).strftime("%Y-%m-%dT%H"))]
 
 
 def configured_aliases(cfg: Config) -> dict[str, str]:

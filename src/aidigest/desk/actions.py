@@ -27,7 +27,7 @@ from aidigest.config import Config
 from aidigest.errors import AidigestError
 from aidigest.models import Digest, DigestItem, Post, RunReport, Story
 from aidigest.slots import parse_slot
-from aidigest.store import Store
+from aidigest.store import DigestItemRecord, Store
 from aidigest.stories.normalize import analysed
 from aidigest.timeutil import iso_utc, now_utc
 from aidigest.writer import gate
@@ -58,20 +58,18 @@ def load(cfg: Config, store: Store, slot_key: str) -> Draft:
     row = store.get_digest(slot.key)
     if row is None:
         raise DeskError(f"slot {slot.key} has no digest; run 'aidigest digest --slot {slot.key}' first")
-    posts = {p.id: p for p in store.get_posts([i["post_id"] for i in row["items"]])}
-    items = tuple(_item(i, posts.get(i["post_id"])) for i in row["items"])
-    digest = Digest(slot, datetime.fromisoformat(row["made_at"]), tuple(row["categories"]), items,
+    posts = {p.id: p for p in store.get_posts([i.post_id for i in row.items])}
+    items = tuple(_item(i, posts.get(i.post_id)) for i in row.items)
+    digest = Digest(slot, datetime.fromisoformat(row.made_at), row.categories, items,
                     cfg.digest.series)
-    return Draft(digest, [list(i["post_ids"]) for i in row["items"]], row.get("state") or "published",
-                 row.get("reason"), row.get("path"))
+    return Draft(digest, [list(i.post_ids) for i in row.items], row.state, row.reason, row.path)
 
 
-def _item(row: dict[str, Any], post: Post | None) -> DigestItem:
+def _item(row: DigestItemRecord, post: Post | None) -> DigestItem:
     return DigestItem(
-        title=row["title"], summary=row["summary"], url=row["url"],
-        author_name=post.author.display_name if post else "", story_id=row["story_id"],
-        post_id=row["post_id"], key_terms=tuple(row["key_terms"]), writer=row["writer"],
-        provider=row.get("provider"),
+        title=row.title, summary=row.summary, url=row.url,
+        author_name=post.author.display_name if post else "", story_id=row.story_id,
+        post_id=row.post_id, key_terms=row.key_terms, writer=row.writer, provider=row.provider,
     )
 
 
@@ -189,11 +187,11 @@ def move_item(cfg: Config, store: Store, slot_key: str, position: int, to: int) 
 
 def slot_story(store: Store, slot_key: str, story_id: str) -> Story:
     """A stored story of the slot (from the ``stories`` table) with its posts."""
-    row = next((r for r in store.slot_stories(slot_key) if r["story_id"] == story_id), None)
+    row = next((r for r in store.slot_stories(slot_key) if r.story_id == story_id), None)
     if row is None:
         raise DeskError(f"story {story_id} is not among the stories of slot {slot_key}")
-    return _story(store, story_id, row["post_ids"], row["representative"], float(row["score"]),
-                  tuple(row["reasons"]), row["filtered"])
+    return _story(store, story_id, row.post_ids, row.representative, row.score, row.reasons,
+                  row.filtered)
 
 
 def _story(store: Store, story_id: str, post_ids: Sequence[str], rep_id: str, score: float = 0.0,

@@ -100,7 +100,7 @@ class Desk:
     # -- plumbing ---------------------------------------------------------------------------
     def _with_store(self, work: Callable[[Store], Any]) -> Awaitable[Any]:
         def run() -> Any:
-            store = open_store(self.cfg.store_path)
+            store = open_store(self.cfg.store_target)
             try:
                 return work(store)
             finally:

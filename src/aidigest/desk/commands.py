@@ -37,10 +37,10 @@ def publish(config_path: str | None, slot: str, no_build: bool) -> None:
     """Publish (approve) a draft or held digest, as a run would publish it."""
     try:
         cfg = load_config(config_path)
-        with open_store(cfg.store_path) as store:
+        with open_store(cfg.store_target) as store:
             report = actions.approve(cfg, store, slot, lambda m: err.print(m, markup=False),
                                      build=False if no_build else None)
-            row = store.get_digest(report.slot) or {}
+            row = store.get_digest(report.slot)
     except AidigestError as exc:
         _fail(exc)
         return
@@ -50,7 +50,7 @@ def publish(config_path: str | None, slot: str, no_build: bool) -> None:
         err.print(labelled("error:", problem))
     for warning in report.warnings:
         err.print(labelled("warning:", warning))
-    out.print(f"{report.slot}: {report.outcome}; {len(row.get('items', []))} items"
+    out.print(f"{report.slot}: {report.outcome}; {len(row.items) if row else 0} items"
               + (f"\ndigest: {report.published_path}" if report.published_path else ""), markup=False)
     if report.outcome == "failed":
         sys.exit(1)
@@ -64,7 +64,7 @@ def reject(config_path: str | None, slot: str, reason: str) -> None:
     """Reject a draft or held digest (its Hugo draft file is removed)."""
     try:
         cfg = load_config(config_path)
-        with open_store(cfg.store_path) as store:
+        with open_store(cfg.store_target) as store:
             draft = actions.reject(cfg, store, slot, reason)
     except AidigestError as exc:
         _fail(exc)
@@ -80,7 +80,7 @@ def _do(config_path: str | None, work: Callable[[Any, Any], actions.Draft | tupl
     config_path = config_path or (parent.params.get("config_path") if parent else None)
     try:
         cfg = load_config(config_path)
-        with open_store(cfg.store_path) as store:
+        with open_store(cfg.store_target) as store:
             done = work(cfg, store)
     except AidigestError as exc:
         _fail(exc)

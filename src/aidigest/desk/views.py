@@ -1,5 +1,5 @@
-"""What the desk's pages show, gathered from the store as plain dicts (the templates only lay
-them out). Does NOT change anything and does NOT produce HTML.
+"""What the desk's pages show, gathered from the store's typed records (the templates only lay
+them out). Works on either store backend. Does NOT change anything and does NOT produce HTML.
 """
 
 from __future__ import annotations
@@ -8,26 +8,26 @@ from typing import Any
 
 from aidigest.config import Config
 from aidigest.desk.actions import load
-from aidigest.models import Post
-from aidigest.store import Store
+from aidigest.models import ItemReport, Post
+from aidigest.status import status_data
+from aidigest.store import DigestSummary, Store, StoryRecord
 
 FAILED = ("failed", "interrupted", "stopped")
 
 
 def overview(cfg: Config, store: Store) -> dict[str, Any]:
     """The front page: slots by state, recent runs, schedule, source health and LLM spend."""
-    from aidigest.commands import status_data
-
     status = status_data(cfg, store)
-    slots = [dict(d) for d in store.list_digests(50)]
-    known = {d["slot"] for d in slots}
+    slots = store.list_digests(50)
+    known = {d.slot for d in slots}
     for run in status["runs"]:  # slots whose last run failed and that have no digest
         if run["slot"] not in known and run["outcome"] in FAILED:
             known.add(run["slot"])
-            slots.append({"slot": run["slot"], "title": "", "state": "failed", "items": 0,
-                          "reason": "; ".join(run["errors"])[:300] or run["outcome"],
-                          "made_at": run["started_at"], "published_at": None, "path": None})
-    slots.sort(key=lambda d: d["slot"], reverse=True)
+            slots.append(DigestSummary(
+                slot=run["slot"], title="", state="failed", items=0,
+                reason="; ".join(run["errors"])[:300] or run["outcome"],
+                made_at=run["started_at"], published_at=None, path=None))
+    slots.sort(key=lambda d: d.slot, reverse=True)
     return {"slots": slots, "status": status, "mode": cfg.publish.mode}
 
 
@@ -38,12 +38,12 @@ def _post_view(post: Post) -> dict[str, Any]:
             "likes": post.metrics.likes, "reposts": post.metrics.reposts}
 
 
-def _item_reports(store: Store, slot_key: str) -> dict[str, dict[str, Any]]:
+def _item_reports(store: Store, slot_key: str) -> dict[str, ItemReport]:
     """How each story of the slot's last writing run was written (outcome, provider, attempts,
     fallback reason, tokens), by story id; runs that wrote nothing (publish) are skipped."""
     for run in store.recent_runs(200):
-        if run["slot"] == slot_key and run["report"].get("items"):
-            return {i["story_id"]: i for i in run["report"]["items"]}
+        if run.slot == slot_key and run.report.items:
+            return {i.story_id: i for i in run.report.items}
     return {}
 
 
@@ -52,45 +52,43 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
     candidates not chosen with why, and the runs of the slot."""
     draft = load(cfg, store, slot_key)
     key = draft.digest.slot.key
-    row = store.get_digest(key) or {}
+    row = store.get_digest(key)
     stories = store.slot_stories(key)
-    wanted = {pid for s in stories for pid in s["post_ids"]}
+    wanted = {pid for s in stories for pid in s.post_ids}
     wanted.update(pid for ids in draft.post_ids for pid in ids)
     posts = {p.id: p for p in store.get_posts(sorted(wanted))}
-    by_id = {s["story_id"]: s for s in stories}
+    by_id = {s.story_id: s for s in stories}
     chosen = {i.story_id for i in draft.digest.items}
     written = _item_reports(store, key)
     items = []
     for n, (item, ids) in enumerate(zip(draft.digest.items, draft.post_ids, strict=True), 1):
-        story = by_id.get(item.story_id)
+        story: StoryRecord | None = by_id.get(item.story_id)
         items.append({
             "n": n, "item": item, "terms": ", ".join(item.key_terms),
             "posts": [_post_view(posts[i]) for i in ids if i in posts],
-            "score": story["score"] if story else None, "rank": story["rank"] if story else None,
-            "reasons": story["reasons"] if story else [],
-            "parts": _parts(story["score_parts"]) if story else "",
+            "score": story.score if story else None, "rank": story.rank if story else None,
+            "reasons": story.reasons if story else (),
+            "parts": _parts(story.score_parts) if story else "",
             "written": written.get(item.story_id),
         })
     candidates = []
     for s in stories:
-        if s["story_id"] in chosen:
+        if s.story_id in chosen:
             continue
-        ids = s["post_ids"]
-        why = (f"filtered: {s['filtered']}" if s["filtered"]
-               else f"not chosen: ranked #{s['rank']} (score {s['score']:.2f}); the selection "
+        why = (f"filtered: {s.filtered}" if s.filtered
+               else f"not chosen: ranked #{s.rank} (score {s.score:.2f}); the selection "
                     "took higher-ranked stories, within the per-author cap and items.max")
         candidates.append({
-            "id": s["story_id"], "rank": s["rank"], "score": s["score"], "why": why,
-            "filtered": s["filtered"], "reasons": s["reasons"], "parts": _parts(s["score_parts"]),
-            "posts": [_post_view(posts[i]) for i in ids if i in posts],
+            "id": s.story_id, "rank": s.rank, "score": s.score, "why": why,
+            "filtered": s.filtered, "reasons": s.reasons, "parts": _parts(s.score_parts),
+            "posts": [_post_view(posts[i]) for i in s.post_ids if i in posts],
         })
-    runs = [r for r in store.recent_runs(200) if r["slot"] == key][:10]
+    runs = [r for r in store.recent_runs(200) if r.slot == key][:10]
     return {"slot": key, "title": draft.digest.title, "state": draft.state, "reason": draft.reason,
             "path": draft.path, "categories": draft.digest.categories, "items": items,
-            "candidates": candidates, "markdown": row.get("markdown") or "",
-            "runs": [{"id": r["id"], "command": r["command"], "outcome": r["outcome"],
-                      "started_at": r["started_at"], "errors": r["report"].get("errors", [])}
-                     for r in runs],
+            "candidates": candidates, "markdown": (row.markdown if row else None) or "",
+            "runs": [{"id": r.id, "command": r.command, "outcome": r.outcome,
+                      "started_at": r.started_at, "errors": r.report.errors} for r in runs],
             "llm": bool(cfg.llm.providers)}
 
 

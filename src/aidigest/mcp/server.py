@@ -74,7 +74,7 @@ class DigestServer(MCPServer):
         """Run ``work`` on a freshly loaded config and store; wrap the result or the error."""
         try:
             cfg = load_config(self.config_path)
-            with open_store(cfg.store_path) as store:
+            with open_store(cfg.store_target) as store:
                 data = work(cfg, store)
         except AidigestError as exc:
             return _result(ToolAnswer(ok=False, error=str(exc)))
@@ -88,7 +88,7 @@ class DigestServer(MCPServer):
         found = await super().list_resources()
         try:
             cfg = load_config(self.config_path)
-            with open_store(cfg.store_path) as store:
+            with open_store(cfg.store_target) as store:
                 rows = views.list_digests(cfg, store, 50)["digests"]
         except AidigestError as exc:
             log.warning("cannot list digests: %s", exc)
@@ -119,7 +119,7 @@ def build_server(config_path: Path, allow_writes: bool = False) -> DigestServer:
     def digest_markdown(slot: str) -> str:
         try:
             cfg = load_config(server.config_path)
-            with open_store(cfg.store_path) as store:
+            with open_store(cfg.store_target) as store:
                 markdown = views.get_digest(cfg, store, slot)["markdown"]
         except AidigestError as exc:
             raise ResourceNotFoundError(str(exc)) from None

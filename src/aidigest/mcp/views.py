@@ -24,7 +24,7 @@ from aidigest.desk import actions
 from aidigest.errors import AidigestError, InputError
 from aidigest.models import Post, Story
 from aidigest.slots import Slot, parse_slot
-from aidigest.store import Store
+from aidigest.store import DigestItemRecord, DigestRecord, DigestSummary, Store, StoryRecord
 from aidigest.stories.normalize import to_simplified
 from aidigest.timeutil import iso_utc, parse_instant
 from aidigest.window import stories_between
@@ -52,19 +52,18 @@ def _window(since: str | None, until: str | None) -> tuple[datetime | None, date
 
 
 # -- rows to JSON -------------------------------------------------------------------------------
-def _digest_summary(row: dict[str, Any]) -> dict[str, Any]:
-    items = row.get("items")
-    return {"slot": row["slot"], "title": row["title"], "state": row.get("state") or "published",
-            "reason": row.get("reason"), "items": len(items) if isinstance(items, list) else items,
-            "made_at": row.get("made_at"), "published_at": row.get("published_at")}
+def _digest_summary(row: DigestSummary | DigestRecord) -> dict[str, Any]:
+    items = row.items if isinstance(row.items, int) else len(row.items)
+    return {"slot": row.slot, "title": row.title, "state": row.state, "reason": row.reason,
+            "items": items, "made_at": row.made_at, "published_at": row.published_at}
 
 
-def _item(position: int, row: dict[str, Any], post: Post | None) -> dict[str, Any]:
-    return {"position": position, "title": row["title"], "summary": row["summary"], "url": row["url"],
+def _item(position: int, row: DigestItemRecord, post: Post | None) -> dict[str, Any]:
+    return {"position": position, "title": row.title, "summary": row.summary, "url": row.url,
             "author": post.author.display_name if post else None,
-            "author_handle": post.author.handle if post else None, "story_id": row["story_id"],
-            "post_ids": list(row["post_ids"]), "key_terms": list(row["key_terms"]),
-            "writer": row["writer"], "provider": row.get("provider")}
+            "author_handle": post.author.handle if post else None, "story_id": row.story_id,
+            "post_ids": list(row.post_ids), "key_terms": list(row.key_terms),
+            "writer": row.writer, "provider": row.provider}
 
 
 def _post(post: Post) -> dict[str, Any]:
@@ -82,13 +81,12 @@ def _story(rank: int, story: Story, chosen: set[str]) -> dict[str, Any]:
             "representative": story.representative.id, "posts": [_post(p) for p in story.posts]}
 
 
-def _stored_story(row: dict[str, Any], posts: dict[str, Post]) -> Story | None:
-    members = tuple(posts[i] for i in row["post_ids"] if i in posts)
+def _stored_story(row: StoryRecord, posts: dict[str, Post]) -> Story | None:
+    members = tuple(posts[i] for i in row.post_ids if i in posts)
     if not members:
         return None
-    return Story(row["story_id"], members, posts.get(row["representative"], members[0]),
-                 float(row["score"]), dict(row.get("score_parts") or {}), tuple(row["reasons"]),
-                 row["filtered"])
+    return Story(row.story_id, members, posts.get(row.representative, members[0]), row.score,
+                 dict(row.score_parts), row.reasons, row.filtered)
 
 
 # -- read tools ---------------------------------------------------------------------------------
@@ -104,23 +102,23 @@ def get_digest(cfg: Config, store: Store, slot: str | None = None) -> dict[str, 
     if row is None:
         raise InputError(f"slot {key} has no digest; list_digests shows the slots that have one, "
                          f"and 'aidigest digest --slot {key}' writes it")
-    posts = {p.id: p for p in store.get_posts([i["post_id"] for i in row["items"]])}
-    return {**_digest_summary(row), "categories": row["categories"], "path": row.get("path"),
+    posts = {p.id: p for p in store.get_posts([i.post_id for i in row.items])}
+    return {**_digest_summary(row), "categories": list(row.categories), "path": row.path,
             "markdown": _markdown(row),
-            "items": [_item(n, i, posts.get(i["post_id"])) for n, i in enumerate(row["items"], 1)]}
+            "items": [_item(n, i, posts.get(i.post_id)) for n, i in enumerate(row.items, 1)]}
 
 
 def _newest(store: Store) -> str:
     rows = store.list_digests(1)
     if not rows:
         raise InputError("no digest is stored yet; run 'aidigest run' first")
-    return str(rows[0]["slot"])
+    return rows[0].slot
 
 
-def _markdown(row: dict[str, Any]) -> str | None:
-    if row.get("markdown"):
-        return str(row["markdown"])
-    path = Path(row["path"]) if row.get("path") else None
+def _markdown(row: DigestRecord) -> str | None:
+    if row.markdown:
+        return row.markdown
+    path = Path(row.path) if row.path else None
     return path.read_text(encoding="utf-8") if path and path.is_file() else None
 
 
@@ -150,7 +148,7 @@ def _slot_stories(cfg: Config, store: Store, slot: Slot) -> tuple[list[Story], s
     rows = store.slot_stories(slot.key)
     if not rows:
         return stories_between(cfg, store, slot.start_utc, slot.end_utc), "built now from the stored posts"
-    posts = {p.id: p for p in store.get_posts([i for r in rows for i in r["post_ids"]])}
+    posts = {p.id: p for p in store.get_posts([i for r in rows for i in r.post_ids])}
     found = (_stored_story(r, posts) for r in rows)
     return [s for s in found if s is not None], "stored by the slot's last run"
 
@@ -159,10 +157,10 @@ def _chosen_posts(cfg: Config, store: Store, lo: datetime, hi: datetime) -> set[
     """The item posts of every digest (not rejected) whose window overlaps ``lo``–``hi``."""
     chosen: set[str] = set()
     for row in store.list_digests(MAX_LIMIT * 5):
-        slot = _slot(cfg, row["slot"])
-        if row.get("state") != "rejected" and slot.start_utc < hi and slot.end_utc > lo:
-            digest = store.get_digest(slot.key) or {"items": []}
-            chosen.update(i["post_id"] for i in digest["items"])
+        slot = _slot(cfg, row.slot)
+        if row.state != "rejected" and slot.start_utc < hi and slot.end_utc > lo:
+            digest = store.get_digest(slot.key)
+            chosen.update(i.post_id for i in (digest.items if digest else ()))
     return chosen
 
 
@@ -196,7 +194,7 @@ def _fold(text: str) -> str:
 
 def status(cfg: Config, store: Store) -> dict[str, Any]:
     """Recent runs, held slots, digests, source health, LLM spend and the schedule."""
-    from aidigest.commands import status_data
+    from aidigest.status import status_data
 
     return status_data(cfg, store)
 

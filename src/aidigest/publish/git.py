@@ -1,11 +1,13 @@
 """Commit a published post to the site's git repository and optionally push it.
 
 Only the post's own path is added and committed (other changes in the work tree are left
-alone). A failed push is reported, never fatal: the commit stays in the local repository and
-the next run's push sends it along with the new one.
+alone). A push the remote rejects because another worker pushed first (several hosts, each
+with its own clone of the site, pushing to one remote) fetches, rebases the local commits onto
+the remote branch and pushes again, a few times. A failed push is reported, never fatal: the
+commit stays in the local repository and the next run's push sends it along with the new one.
 
-Does NOT create repositories, configure remotes or credentials, pull, or resolve conflicts;
-the site must already be inside a git work tree.
+Does NOT create repositories, configure remotes or credentials, or resolve conflicts (a rebase
+that conflicts is aborted and reported); the site must already be inside a git work tree.
 """
 
 from __future__ import annotations
@@ -73,12 +75,39 @@ def commit_post(repo: Path, post: Path, message: str, timeout: float = 60.0) -> 
     return _git(root, "rev-parse", "HEAD", timeout=timeout).stdout.strip() or None
 
 
+PUSH_ATTEMPTS = 4
+_RACED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref",
+          "cannot lock ref", "incorrect old value")
+
+
 def push(repo: Path, remote: str, branch: str | None, timeout: float = 60.0) -> None:
-    """Push HEAD to ``remote`` (to ``branch`` if given, else the current branch's name)."""
+    """Push HEAD to ``remote`` (to ``branch`` if given, else the current branch's name). When
+    another clone pushed first, fetch, rebase onto the remote branch and push again."""
     target = f"HEAD:refs/heads/{branch}" if branch else "HEAD"
-    done = _git(repo, "push", "--quiet", remote, target, timeout=timeout)
-    if done.returncode != 0:
-        raise PublishError(f"git push to {remote} failed: {_tail(done)}")
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        done = _git(repo, "push", "--quiet", remote, target, timeout=timeout)
+        if done.returncode == 0:
+            return
+        raced = any(sign in (done.stderr or "") for sign in _RACED)
+        if not raced or attempt == PUSH_ATTEMPTS:
+            raise PublishError(f"git push to {remote} failed: {_tail(done)}")
+        _rebase_onto_remote(repo, remote, branch, timeout)
+
+
+def _rebase_onto_remote(repo: Path, remote: str, branch: str | None, timeout: float) -> None:
+    """Fetch ``remote`` and replay the local commits on top of its branch."""
+    if branch is None:
+        current = _git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", timeout=timeout)
+        branch = current.stdout.strip() or "HEAD"
+    fetched = _git(repo, "fetch", "--quiet", remote, timeout=timeout)
+    if fetched.returncode != 0:
+        raise PublishError(f"git fetch from {remote} failed: {_tail(fetched)}")
+    rebased = _git(repo, *_identity(repo, timeout), "rebase", "--quiet", f"{remote}/{branch}",
+                   timeout=timeout)
+    if rebased.returncode != 0:
+        _git(repo, "rebase", "--abort", timeout=timeout)
+        raise PublishError(f"git rebase onto {remote}/{branch} failed (the local commits are "
+                           f"kept; resolve it in {repo}): {_tail(rebased)}")
 
 
 def unpushed(repo: Path, remote: str, branch: str | None, timeout: float = 60.0) -> int | None:

@@ -15,7 +15,7 @@ from aidigest.errors import AidigestError, ConfigError
 from aidigest.models import SourceReport
 from aidigest.sources import Source
 from aidigest.sources.jsonl import JsonlSource as JsonlReader
-from aidigest.store.db import Store, newest_post_at
+from aidigest.store import Store
 from aidigest.timeutil import iso_utc, now_utc
 
 Progress = Callable[[str, SourceReport], None]
@@ -97,7 +97,7 @@ def fetch_one(
     except Exception as exc:  # a bug or an unforeseen upstream shape: record, go on
         report.ok, report.error = False, f"{type(exc).__name__}: {exc}"
     report.duration_s = round(time.monotonic() - clock, 3)
-    newest = newest_post_at(store, entry.name)
+    newest = store.newest_post_at(entry.name)
     report.newest_at = iso_utc(newest) if newest else None
     if report.ok and entry.kind != "jsonl" and (
         newest is None or now_utc() - newest > timedelta(hours=entry.stale_after_hours)

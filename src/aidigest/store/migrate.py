@@ -1,7 +1,9 @@
-"""Numbered, append-only schema migrations (``migrations/NNNN_name.sql``).
+"""Numbered, append-only schema migrations: ``migrations/NNNN_name.sql`` for SQLite and
+``migrations_pg/NNNN_name.sql`` for PostgreSQL, with the same numbers (a test checks).
 
-The applied version is SQLite's ``user_version``. Each migration runs in one transaction,
-so a crash leaves the store at the previous version, never half-migrated.
+SQLite's applied version is its ``user_version``; PostgreSQL's is kept in ``schema_version``
+(:mod:`aidigest.store.postgres`). Each migration runs in one transaction, so a crash leaves
+the store at the previous version, never half-migrated.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from aidigest.errors import StoreError
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """``(version, name, sql)`` for every bundled migration, in order."""
+FOLDERS = {"sqlite": "migrations", "postgresql": "migrations_pg"}
+
+
+def migrations(dialect: str = "sqlite") -> list[tuple[int, str, str]]:
+    """``(version, name, sql)`` for every bundled migration of ``dialect``, in order."""
     found = []
-    for entry in resources.files("aidigest.store").joinpath("migrations").iterdir():
+    for entry in resources.files("aidigest.store").joinpath(FOLDERS[dialect]).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
@@ -49,7 +54,7 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
             continue
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for statement in _statements(sql):
+            for statement in statements(sql):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
@@ -60,7 +65,7 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
     return version
 
 
-def _statements(sql: str) -> list[str]:
+def statements(sql: str) -> list[str]:
     """Split a migration into statements (our migrations hold no ';' inside literals)."""
     body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
     return [s.strip() for s in body.split(";") if s.strip()]

@@ -21,7 +21,7 @@ import numpy as np
 from aidigest.config import Config
 from aidigest.errors import AidigestError
 from aidigest.models import Post, RunReport
-from aidigest.store import Store
+from aidigest.store import LlmCall, Store
 from aidigest.store.memory import get_verdicts, put_verdicts
 from aidigest.stories.cluster import borderline, pair_key
 from aidigest.stories.features import Features
@@ -112,10 +112,11 @@ def _ask(cfg: Config, store: Store, pairs: Sequence[tuple[Post, Post]], report: 
 def _account(store: Store, attempts: Attempts, report: RunReport | None, run_id: int | None,
              slot_key: str) -> None:
     for r in attempts.records:
-        store.record_llm_call(run_id=run_id, slot=slot_key or None, story_id=None,
-                              purpose="adjudicate", provider=r.provider, model=r.model,
-                              prompt_tokens=r.prompt_tokens, completion_tokens=r.completion_tokens,
-                              latency_s=r.latency_s, cost=r.cost, outcome=r.outcome)
+        store.record_llm_call(LlmCall(
+            run_id=run_id, slot=slot_key or None, story_id=None, purpose="adjudicate",
+            provider=r.provider, model=r.model, prompt_tokens=r.prompt_tokens,
+            completion_tokens=r.completion_tokens, latency_s=r.latency_s, cost=r.cost,
+            outcome=r.outcome))
         if report is not None:
             for name, value in (("calls", 1), ("prompt_tokens", r.prompt_tokens),
                                 ("completion_tokens", r.completion_tokens), ("cost", r.cost)):

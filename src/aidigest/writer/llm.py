@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from aidigest.config import Config
 from aidigest.errors import WriterError
 from aidigest.models import DigestItem, ItemProgress, ItemReport, RunReport, Story
-from aidigest.store import Store
+from aidigest.store import LlmCall, Store
 from aidigest.writer import gate
 from aidigest.writer import prompt as pr
 from aidigest.writer.client import Attempts, CallRecord, Completion, Message, ProviderChain
@@ -354,12 +354,12 @@ class LlmWriter:
                 report: RunReport) -> None:
         for r in records:
             if self.store is not None:
-                self.store.record_llm_call(
+                self.store.record_llm_call(LlmCall(
                     run_id=self.run_id, slot=self.slot_key, story_id=story_id, purpose=purpose,
                     provider=r.provider, model=r.model, prompt_tokens=r.prompt_tokens,
                     completion_tokens=r.completion_tokens, latency_s=r.latency_s, cost=r.cost,
                     outcome=r.outcome,
-                )
+                ))
             _add(report, calls=1, prompt_tokens=r.prompt_tokens,
                  completion_tokens=r.completion_tokens, cost=r.cost,
                  failed_calls=0 if r.outcome == "ok" else 1)
