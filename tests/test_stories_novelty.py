@@ -54,7 +54,8 @@ def test_a_genuine_follow_up_is_kept_and_says_what_is_new() -> None:
     assert story.filtered is None
     assert story.representative.id == "203"
     assert story.score_parts["novelty"] < 1.0
-    assert any(r.startswith("follow-up to 2025-12-07T08") for r in story.reasons)
+    assert any(r.startswith("update of 2025-12-07T08") for r in story.reasons)
+    assert story.continues is not None and story.continues.kind == "update"
     chosen = {s.representative.id for s in select_stories(stories)}
     assert "203" in chosen and "204" in chosen
     assert not chosen & {"101", "102", "201", "202"}

@@ -244,6 +244,11 @@ class EmailNotify(_Strict):
     timeout: Seconds = 20.0
 
 
+class RenderSection(_Strict):
+    # the headline prefix of an item that updates a story published in an earlier slot
+    update_prefix: str = Field("更新：", max_length=20)
+
+
 class ServeSection(_Strict):
     """``[serve]``: the editor's desk (``aidigest serve``)."""
 
@@ -271,6 +276,7 @@ class Config(_Strict):
     schedule: ScheduleSection = ScheduleSection()
     notify: NotifySection = NotifySection()
     serve: ServeSection = ServeSection()
+    render: RenderSection = RenderSection()
     base_dir: Path = Path(".")
 
     @field_validator("sources")

@@ -14,6 +14,7 @@ from aidigest.slots import Slot
 
 __all__ = [
     "Author",
+    "Continuation",
     "Digest",
     "DigestItem",
     "ItemProgress",
@@ -111,6 +112,38 @@ class Post:
 
 
 @dataclass(frozen=True)
+class Continuation:
+    """A story's link to an item of an earlier digest that reported the same event.
+
+    ``kind``: ``repeat`` (nothing new: the story is dropped) or ``update`` (``new_facts``
+    occur in the story's new posts and in none of the item's posts). ``slot``/``label``: the
+    earlier digest (``2026-02-18T08`` / ``2026.02.18.08``); ``title``, ``summary``,
+    ``post_id``, ``url``: the published item; ``evidence``: why the two are one event.
+    """
+
+    kind: str
+    slot: str
+    label: str
+    title: str
+    summary: str
+    post_id: str
+    url: str
+    evidence: str
+    score: float = 0.0
+    new_facts: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        where = f"{self.slot}: {self.title}"
+        if self.kind == "repeat":
+            return f"already published in {where} ({self.evidence})"
+        return f"update of {where} (new: {', '.join(self.new_facts[:4])})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "new_facts": list(self.new_facts)}
+
+
+@dataclass(frozen=True)
 class Story:
     """Posts about one event, with a transparent score.
 
@@ -125,6 +158,7 @@ class Story:
     score_parts: dict[str, float] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
     filtered: str | None = None
+    continues: Continuation | None = None  # the earlier item it repeats or updates
 
     @property
     def post_ids(self) -> list[str]:
@@ -149,6 +183,7 @@ class Story:
             "authors": self.authors,
             "url": self.representative.url,
             "text": self.representative.text[:200],
+            "continues": self.continues.to_json() if self.continues else None,
         }
 
 

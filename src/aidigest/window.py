@@ -79,11 +79,19 @@ def cut_note(cut: list[Post], shown: int = 5) -> str:
 
 
 def history_for(cfg: Config, store: Store, end: datetime) -> list[dict[str, object]]:
-    """Items published in the ``novelty_hours`` before ``end`` (for novelty)."""
+    """Items published in the ``novelty_hours`` before ``end``, each with its posts as the
+    store has them (``posts``: what continuity compares a new story with)."""
     tz = zone(cfg.digest.timezone)
     since = (end - timedelta(hours=cfg.stories.novelty_hours)).astimezone(tz)
-    return [item.to_dict() for item in store.published_items_since(
-        since.strftime("%Y-%m-%dT%H"), end.astimezone(tz).strftime("%Y-%m-%dT%H"))]
+    items = store.published_items_since(since.strftime("%Y-%m-%dT%H"),
+                                        end.astimezone(tz).strftime("%Y-%m-%dT%H"))
+    wanted = sorted({pid for item in items for pid in (item.post_id, *item.post_ids) if pid})
+    posts = {p.id: p for p in store.get_posts(wanted)} if wanted else {}
+    history: list[dict[str, object]] = []
+    for item in items:
+        ids = dict.fromkeys((item.post_id, *item.post_ids))
+        history.append({**item.to_dict(), "posts": [posts[i] for i in ids if i in posts]})
+    return history
 
 
 def configured_aliases(cfg: Config) -> dict[str, str]:
@@ -155,7 +163,9 @@ def stories_between(
             report.note(cut_note(cut))
     if report is not None:
         report.posts_in_window = sum(1 for p in posts if start <= p.created_at < end)
-    embeddings = embeddings_for(posts, store, enabled=cfg.stories.embeddings)
+    history = history_for(cfg, store, end)
+    earlier = [p for h in history for p in h["posts"]]  # type: ignore[attr-defined]
+    embeddings = embeddings_for([*posts, *earlier], store, enabled=cfg.stories.embeddings)
     aliases = _extra_aliases(cfg, store, posts)
     model = _model(cfg)
     verdicts, feats = None, None
@@ -169,7 +179,7 @@ def stories_between(
         posts,
         window=(start, end),
         settings=cfg.stories,
-        history=history_for(cfg, store, end),
+        history=history,
         baselines=store.author_engagement([p.author.handle for p in posts]),
         source_weights={s.name: s.weight for s in cfg.sources},
         embeddings=embeddings,

@@ -25,6 +25,7 @@ from aidigest.store.records import (
     LlmTotals,
     RunRecord,
     SourceHealth,
+    StoryLink,
     StoryRecord,
 )
 
@@ -63,6 +64,8 @@ class Store(Protocol):
     # stories, digests, runs
     def save_stories(self, slot_key: str, stories: Sequence[Story]) -> None: ...
     def slot_stories(self, slot_key: str) -> list[StoryRecord]: ...
+    def story_links(self, slot_key: str) -> list[StoryLink]: ...
+    def links_to(self, earlier_slot: str) -> list[StoryLink]: ...
     def save_digest(self, digest: Digest, post_ids: Sequence[Sequence[str]], path: str | None, *,
                     state: str = "published", reason: str | None = None,
                     markdown: str | None = None) -> None: ...

@@ -26,6 +26,7 @@ __all__ = [
     "LlmTotals",
     "RunRecord",
     "SourceHealth",
+    "StoryLink",
     "StoryRecord",
 ]
 
@@ -112,6 +113,25 @@ class StoryRecord:
     reasons: tuple[str, ...]
     filtered: str | None
     score_parts: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """A story of ``slot`` that continues an item of the earlier digest ``earlier_slot``:
+    ``kind`` repeat (dropped) or update (published with the update mark), the new facts, and
+    the evidence that the two are one event."""
+
+    slot: str
+    story_id: str
+    kind: str
+    earlier_slot: str
+    earlier_post_id: str
+    earlier_title: str
+    earlier_url: str
+    evidence: str
+    score: float
+    new_facts: tuple[str, ...]
+    post_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 
 from aidigest.errors import StoreError
 from aidigest.models import Author, Digest, Metrics, Post, RunReport, SourceReport, Story
+from aidigest.store.links import LinkAccess
 from aidigest.store.records import (
     AliasCount,
     AliasEvidence,
@@ -78,7 +79,7 @@ _CLAIM = """INSERT INTO slot_claims (slot, owner, host, pid, claimed_at, expires
     RETURNING owner"""
 
 
-class SqlStore(TableAccess):
+class SqlStore(TableAccess, LinkAccess):
     """The shared queries. Subclasses implement the ``_``-prefixed plumbing below."""
 
     backend = "sql"
@@ -235,6 +236,7 @@ class SqlStore(TableAccess):
 
     # -- stories and digests ------------------------------------------------------------------
     def save_stories(self, slot_key: str, stories: Sequence[Story]) -> None:
+        """Replace the slot's stories and their links to earlier digests (``continues``)."""
         with self._tx():
             self._run("DELETE FROM stories WHERE slot = ?", (slot_key,))
             self._many(
@@ -245,6 +247,7 @@ class SqlStore(TableAccess):
                   json.dumps({k: round(v, 4) for k, v in s.score_parts.items()}))
                  for rank, s in enumerate(stories, start=1)],
             )
+            self._replace_links(slot_key, stories)
 
     def slot_stories(self, slot_key: str) -> list[StoryRecord]:
         """The stored stories of a slot (as its last run saw them), best first."""

@@ -21,9 +21,9 @@ import numpy as np
 from aidigest.config import StoriesSection
 from aidigest.models import Post, Slot, Story
 from aidigest.stories.cluster import Verdicts, group_posts
+from aidigest.stories.continuity import Continuity, prepare
 from aidigest.stories.entities import Lexicon
 from aidigest.stories.features import Features, featurize_many
-from aidigest.stories.novelty import prepare
 from aidigest.stories.rank import Context, fallback_baseline, make_story
 from aidigest.stories.relevance import Relevance
 from aidigest.stories.scorer import PairModel
@@ -34,8 +34,8 @@ __all__ = ["build_stories", "featurize_posts", "select_stories"]
 
 def _context(
     posts: Sequence[Post], window: tuple[datetime, datetime] | None, settings: StoriesSection,
-    history: Sequence[Mapping[str, Any]], baselines: Mapping[str, float] | None,
-    source_weights: Mapping[str, float] | None,
+    baselines: Mapping[str, float] | None, source_weights: Mapping[str, float] | None,
+    continuity: Continuity | None,
 ) -> Context:
     relevance = Relevance.build(settings.keywords, settings.entities, settings.exclude_keywords,
                                 settings.default_keywords)
@@ -46,7 +46,7 @@ def _context(
         baselines=dict(baselines or {}),
         fallback_baseline=fallback_baseline(posts),
         source_weights=dict(source_weights or {}),
-        published=prepare(history),
+        continuity=continuity,
         min_score=settings.min_score,
     )
 
@@ -93,9 +93,13 @@ def build_stories(
         window = (slot.start_utc, slot.end_utc)
     feats = list(features) if features is not None else featurize_posts(posts, aliases)
     ordered = [f.post for f in feats]
-    ctx = _context(ordered, window, settings, history, baselines, source_weights)
+    groups = group_posts(feats, embeddings, model, verdicts)
+    published = prepare(history, Lexicon.build(aliases) if aliases else None) if history else []
+    continuity = (Continuity.build(published, feats, [g.members for g in groups], embeddings,
+                                   model) if published else None)
+    ctx = _context(ordered, window, settings, baselines, source_weights, continuity)
     stories = []
-    for group in group_posts(feats, embeddings, model, verdicts):
+    for group in groups:
         members = [feats[i] for i in group.members]
         if not any(ctx.inside(f.post) for f in members):
             continue

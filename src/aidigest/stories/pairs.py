@@ -83,6 +83,12 @@ class WindowStats:
             self._weights[name] = found
         return found
 
+    def as_common(self, names: frozenset[str]) -> None:
+        """Weigh ``names`` as big-company names are weighed (0.4 of their IDF weight): names
+        that many recent events share say little about which event (continuity across slots)."""
+        for name in names - COMMON_NAMES:
+            self._weights[name] = self.weight(name) * 0.4
+
     def cosine_baseline(self, fa: Features, fb: Features) -> float:
         """How similar the two posts are to their nearest neighbours anyway: the mean, over
         both posts, of each one's mean cosine to its :data:`NEIGHBOURS` nearest posts of the

@@ -6,7 +6,8 @@ score = source_weight × (engagement + authors + recency + content) × novelty, 
 - authors: 1.5 × log2(distinct authors), reposts by other accounts included,
 - recency: 1 for a post at the window's end, 0 at its start (newest in-window post),
 - content: up to 0.5 for an informative representative (length, named things),
-- novelty: 1, or 0.7 for a follow-up to a published story (repeats are filtered).
+- novelty: 1, or 0.7 for an update of a published story (repeats are filtered; see
+  :mod:`.continuity`).
 
 Every part is kept in ``score_parts`` and explained in ``reasons``. Pure; does NOT cluster or
 select (see :mod:`.cluster`, :mod:`.select`).
@@ -21,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aidigest.models import Post, Story
+from aidigest.stories.continuity import Continuity
 from aidigest.stories.features import Features
-from aidigest.stories.novelty import Published, check
 from aidigest.stories.relevance import Relevance
 
 __all__ = ["Context", "make_story", "representative"]
 
-FOLLOW_UP = 0.7
+UPDATE = 0.7
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Context:
     baselines: Mapping[str, float] = field(default_factory=dict)
     fallback_baseline: float = 1.0
     source_weights: Mapping[str, float] = field(default_factory=dict)
-    published: Sequence[Published] = ()
+    continuity: Continuity | None = None
     min_score: float = 0.0
 
     def inside(self, post: Post) -> bool:
@@ -144,14 +145,15 @@ def make_story(members: Sequence[Features], join_reasons: Sequence[str], core: f
     filtered, topic = _filter(members, rep, ctx)
     reasons.append(topic)
     fresh = [f for f in members if ctx.inside(f.post) and not f.post.is_repost]
-    verdict = check(members, fresh, core, ctx.published) if filtered is None else None
-    if verdict is not None:
-        reasons.append(verdict.reason)
-        if verdict.kind == "repeat":
+    link = (ctx.continuity.check(members, fresh)
+            if filtered is None and ctx.continuity is not None else None)
+    if link is not None:
+        reasons.append(link.reason)
+        if link.kind == "repeat":
             filtered = "already published"
         else:
-            parts["novelty"] = FOLLOW_UP
-            facts = set(verdict.new_facts)
+            parts["novelty"] = UPDATE
+            facts = set(link.new_facts)
             carriers = [f for f in fresh if facts & (f.ents.strong | f.ents.phrases | f.ents.figures)]
             rep = representative(carriers, ctx) if carriers else rep
     score = _total(parts)
@@ -161,4 +163,5 @@ def make_story(members: Sequence[Features], join_reasons: Sequence[str], core: f
     reasons.extend(join_reasons[:4])
     posts = tuple(f.post for f in members)
     return Story(id=f"s-{rep.post.id}", posts=posts, representative=rep.post, score=score,
-                 score_parts=parts, reasons=tuple(reasons), filtered=filtered)
+                 score_parts=parts, reasons=tuple(reasons), filtered=filtered,
+                 continues=link)

@@ -1,0 +1,246 @@
+"""Continuity across slots: does a story continue an item published in a recent digest?
+
+ONE definition of "the same event": a story is compared with each recently published item by
+the same calibrated pair evidence that groups posts inside a window (:mod:`.pairs` scored by
+the :class:`~.scorer.PairModel`), over the same features (:func:`.features.featurize_many`:
+``clean_text``, NFKC, simplified Chinese, hyphen and dash variants) of the item's own posts.
+Name frequencies are counted over the window AND the published items' posts, so a name that
+is common across recent windows weighs little and cannot decide alone. A story continues an
+item when it contains one of the item's posts, or when its posts and the item's posts reach the
+link threshold (the best pair) and the group threshold (the mean over the cross pairs, each
+capped), as two groups of one window must to merge.
+
+A continuing story is then a **repeat** (dropped) or an **update**: its new posts that are
+themselves about the event carry new facts (figures, versioned names, multi-word names) that
+none of the item's posts carry, with a development marker (API, pricing, 上线, 开源, …) or more
+than one such fact. Handles are never facts.
+
+Pure: the history (items with their posts) comes in as plain dicts. Does NOT decide the score
+or store the link (see :mod:`.rank` and :mod:`aidigest.window`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from aidigest.models import Author, Continuation, Post
+from aidigest.stories.cluster import GROUP_CAP, GROUP_SAMPLE
+from aidigest.stories.entities import COMMON_NAMES, Lexicon
+from aidigest.stories.features import Features, featurize_many
+from aidigest.stories.pairs import WindowStats, evidence, window_stats
+from aidigest.stories.scorer import PairModel, default_model
+
+__all__ = ["Continuity", "Published", "prepare", "slot_label"]
+
+_MARKERS = re.compile(
+    r"(?<![a-z])(api|pricing|price[ds]?|open[- ]?sourc\w*|weights|paper|technical report|"
+    r"now available|available|rolling out|rolled out|general availability|ga|update[ds]?|"
+    r"benchmark\w*|leaderboard|tops|beats|acquir\w*|lawsuit|sues|raises|funding|"
+    r"ships|shipped|integrat\w*|results?|scores?|live)(?![a-z])|上线|开源|价格|定价|论文|技术报告|"
+    r"更新|开放|可用|登顶|排名|收购|融资|接入|集成|正式版|免费|成绩|得分|跑分|榜"
+)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def slot_label(slot_key: str) -> str:
+    """``2026-02-18T08`` → ``2026.02.18.08`` (the label digest titles carry)."""
+    return slot_key.replace("-", ".").replace("T", ".")
+
+
+@dataclass(frozen=True)
+class Published:
+    """One item of a recently published digest and the features of its posts."""
+
+    slot: str
+    title: str
+    summary: str
+    post_id: str
+    url: str
+    post_ids: frozenset[str]
+    feats: tuple[Features, ...]
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """Everything the item's posts name: no update may claim it as new."""
+        found: set[str] = set()
+        for f in self.feats:
+            e = f.ents
+            found |= e.strong | e.names | e.phrases | e.versions | e.figures
+        return frozenset(found)
+
+
+def _stand_in(h: Mapping[str, Any]) -> list[Post]:
+    """An item whose posts are no longer in the store is compared by its own text."""
+    when = datetime.fromisoformat(str(h.get("made_at") or "2000-01-01T00:00:00+00:00"))
+    text = " ".join([str(h.get("title", "")), str(h.get("summary", "")).replace("**", "")])
+    return [Post(id=f"published:{h.get('slot', '')}:{h.get('post_id', '')}",
+                 url=str(h.get("url") or ""), author=Author("published"),
+                 created_at=when if when.tzinfo else when.replace(tzinfo=UTC), text=text)]
+
+
+def prepare(history: Sequence[Mapping[str, Any]], lexicon: Lexicon | None = None
+            ) -> list[Published]:
+    """History dicts (``slot``, ``post_id``, ``post_ids``, ``title``, ``summary``, ``url``
+    and ``posts``: the item's :class:`Post` records as the store has them) as comparable
+    items, newest slot first."""
+    items = []
+    for h in history:
+        ids = {str(i) for i in h.get("post_ids") or ()} | ({str(h["post_id"])} if h.get("post_id") else set())
+        posts = [p for p in h.get("posts") or () if not p.is_repost] or _stand_in(h)
+        items.append(Published(str(h.get("slot", "")), str(h.get("title", "")),
+                               str(h.get("summary", "")), str(h.get("post_id", "")),
+                               str(h.get("url") or ""), frozenset(ids),
+                               tuple(featurize_many(posts, lexicon))))
+    return sorted(items, key=lambda p: p.slot, reverse=True)
+
+
+@dataclass
+class Continuity:
+    """The published items and the statistics every comparison of one window uses."""
+
+    published: Sequence[Published]
+    stats: WindowStats
+    vectors: Mapping[str, np.ndarray]
+    model: PairModel
+    recurring: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(cls, published: Sequence[Published], window: Sequence[Features],
+              groups: Sequence[Sequence[int]], embeddings: Mapping[str, Any] | None = None,
+              model: PairModel | None = None) -> Continuity:
+        """Name frequencies over the window's original posts and the items' posts; a name
+        that :data:`RECURRING` or more events of the window and the recent digests name
+        (the window's groups, the published items) is weighed as a common name and never
+        makes a post's subject."""
+        recurring = _recurring(published, window, groups)
+        seen = {f.id for f in window}
+        pooled = [f for f in window if not f.post.is_repost]
+        pooled += [f for item in published for f in item.feats if f.id not in seen]
+        vectors = {f.id: np.asarray(embeddings[f.id], dtype=np.float32)
+                   for f in pooled if embeddings and f.id in embeddings}
+        stats = window_stats(pooled, vectors)
+        stats.as_common(recurring)
+        items = [replace(item, feats=tuple(_without(f, recurring) for f in item.feats))
+                 for item in published]
+        return cls(items, stats, vectors, model or default_model(), recurring)
+
+    def view(self, f: Features) -> Features:
+        """``f`` as continuity compares it (recurring names are not its subject)."""
+        return _without(f, self.recurring)
+
+    def _score(self, a: Features, b: Features) -> float:
+        va, vb = self.vectors.get(a.id), self.vectors.get(b.id)
+        cos = float(va @ vb) if va is not None and vb is not None else None
+        return self.model.score(evidence(a, b, self.stats, cos))
+
+    def _explain(self, a: Features, b: Features) -> str:
+        va, vb = self.vectors.get(a.id), self.vectors.get(b.id)
+        cos = float(va @ vb) if va is not None and vb is not None else None
+        said = self.model.explain(evidence(a, b, self.stats, cos, explain=True))
+        return f"@{a.post.author.handle} / @{b.post.author.handle} {said}"
+
+    def _match(self, originals: Sequence[Features], item: Published
+               ) -> tuple[float, str] | None:
+        """(mean capped log-odds, evidence) when the story continues ``item``, else None."""
+        shared = sorted({f.id for f in originals} & item.post_ids)
+        if shared:
+            return GROUP_CAP, f"contains the published post {shared[0]}"
+        left, right = list(originals[:GROUP_SAMPLE]), list(item.feats[:GROUP_SAMPLE])
+        if not left or not right or not _may_share(left, right):
+            return None
+        scores = [(self._score(a, b), a, b) for a in left for b in right]
+        best, a, b = max(scores, key=lambda t: (t[0], t[1].id, t[2].id))
+        mean = sum(min(GROUP_CAP, s) for s, _a, _b in scores) / len(scores)
+        if best < self.model.link_logit or mean < self.model.group_threshold:
+            return None
+        return mean, self._explain(a, b)
+
+    def check(self, members: Sequence[Features], fresh: Sequence[Features]
+              ) -> Continuation | None:
+        """The link of a story to the published item it continues best, or None for a new
+        event. ``fresh``: the story's original posts inside the window."""
+        originals = [self.view(f) for f in members if not f.post.is_repost]
+        fresh = [self.view(f) for f in fresh]
+        found = []
+        for item in self.published:
+            hit = self._match(originals, item)
+            if hit is not None:
+                found.append((hit[0], item.slot, item, hit[1]))
+        if not found:
+            return None
+        score, _slot, item, said = max(found, key=lambda t: (t[0], t[1]))
+        facts = self.new_facts(fresh, item)
+        carriers = [f for f in fresh if f.id not in item.post_ids and self._about(f, item)]
+        marked = any(_MARKERS.search(f.text.lower()) for f in carriers
+                     if self.new_facts([f], item))
+        kind = "update" if facts and (marked or len(facts) >= 2) else "repeat"
+        return Continuation(kind=kind, slot=item.slot, label=slot_label(item.slot),
+                            title=item.title, summary=item.summary, post_id=item.post_id,
+                            url=item.url, evidence=said, score=round(score, 3),
+                            new_facts=facts if kind == "update" else ())
+
+    def _about(self, f: Features, item: Published) -> bool:
+        """Whether one post is itself about the item's event (links to one of its posts)."""
+        return any(self._score(f, g) >= self.model.link_logit for g in item.feats[:GROUP_SAMPLE])
+
+    def new_facts(self, fresh: Sequence[Features], item: Published) -> tuple[str, ...]:
+        """Facts of the new posts about the event that none of the item's posts carry."""
+        known = item.facts
+        found: set[str] = set()
+        for f in fresh:
+            if f.id in item.post_ids or not self._about(f, item):
+                continue
+            e = f.ents
+            handles = e.mentions | {f.post.author.handle.lower()}
+            facts = e.strong | e.phrases | {x for x in e.figures if not _YEAR.match(x)}
+            found |= {x for x in facts - handles - COMMON_NAMES
+                      if not any(x in y for y in known)}
+        return tuple(sorted(found))
+
+
+RECURRING = 3  # events (groups of the window, published items) that make a name recurring
+
+
+def _keys(feats: Sequence[Features]) -> set[str]:
+    found: set[str] = set()
+    for f in feats:
+        found |= f.ents.strong | f.ents.names | f.ents.phrases
+    return found
+
+
+def _recurring(published: Sequence[Published], window: Sequence[Features],
+               groups: Sequence[Sequence[int]]) -> frozenset[str]:
+    """Names that :data:`RECURRING` or more distinct events name: the window's groups (their
+    original posts) and the published items."""
+    counts: Counter[str] = Counter()
+    for group in groups:
+        counts.update(_keys([window[i] for i in group if not window[i].post.is_repost]))
+    for item in published:
+        counts.update(_keys(item.feats))
+    return frozenset(k for k, n in counts.items() if n >= RECURRING)
+
+
+def _without(f: Features, recurring: frozenset[str]) -> Features:
+    if not f.ents.primary & recurring:
+        return f
+    return replace(f, ents=replace(f.ents, primary=f.ents.primary - recurring))
+
+
+def _may_share(left: Sequence[Features], right: Sequence[Features]) -> bool:
+    """A cheap block before scoring: the two sides share a link, a name, a figure or text."""
+    keys_l: set[str] = set()
+    for f in left:
+        keys_l |= set(f.links) | f.ents.strong | f.ents.phrases | f.ents.names | f.ents.figures
+    for f in right:
+        e = f.ents
+        if keys_l & (set(f.links) | e.strong | e.phrases | e.names | e.figures):
+            return True
+    shingles = {s for f in left for s in f.shingle_set}
+    return any(len(shingles & f.shingle_set) >= 8 for f in right)
