@@ -35,6 +35,9 @@ __all__ = ["alias_table", "cut_note", "downgrades", "history_for", "stories_betw
            "window_posts"]
 
 
+CONTEXT_SPAN = 3  # names recurring over this many novelty windows weigh as common names
+
+
 def window_posts(store: Store, start: datetime, end: datetime) -> list[Post]:
     """Posts created in ``[start, end)`` plus the posts they reference (up to two hops)."""
     posts = {p.id: p for p in store.posts_between(start, end)}
@@ -79,18 +82,23 @@ def cut_note(cut: list[Post], shown: int = 5) -> str:
 
 
 def history_for(cfg: Config, store: Store, end: datetime) -> list[dict[str, object]]:
-    """Items published in the ``novelty_hours`` before ``end``, each with its posts as the
-    store has them (``posts``: what continuity compares a new story with)."""
+    """Items published in the ``novelty_hours`` before ``end`` (``compare`` True: a new story
+    is compared with them) and in the :data:`CONTEXT_SPAN` times longer span before (``compare``
+    False: they only count which names recur across recent events), each with its posts as
+    the store has them."""
     tz = zone(cfg.digest.timezone)
-    since = (end - timedelta(hours=cfg.stories.novelty_hours)).astimezone(tz)
-    items = store.published_items_since(since.strftime("%Y-%m-%dT%H"),
+    hours = cfg.stories.novelty_hours
+    since = (end - timedelta(hours=hours)).astimezone(tz).strftime("%Y-%m-%dT%H")
+    context = (end - timedelta(hours=hours * CONTEXT_SPAN)).astimezone(tz)
+    items = store.published_items_since(context.strftime("%Y-%m-%dT%H"),
                                         end.astimezone(tz).strftime("%Y-%m-%dT%H"))
     wanted = sorted({pid for item in items for pid in (item.post_id, *item.post_ids) if pid})
     posts = {p.id: p for p in store.get_posts(wanted)} if wanted else {}
     history: list[dict[str, object]] = []
     for item in items:
         ids = dict.fromkeys((item.post_id, *item.post_ids))
-        history.append({**item.to_dict(), "posts": [posts[i] for i in ids if i in posts]})
+        history.append({**item.to_dict(), "posts": [posts[i] for i in ids if i in posts],
+                        "compare": item.slot >= since})
     return history
 
 

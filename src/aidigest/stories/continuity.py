@@ -10,10 +10,12 @@ item when it contains one of the item's posts, or when its posts and the item's 
 link threshold (the best pair) and the group threshold (the mean over the cross pairs, each
 capped), as two groups of one window must to merge.
 
-A continuing story is then a **repeat** (dropped) or an **update**: its new posts that are
-themselves about the event carry new facts (figures, versioned names, multi-word names) that
-none of the item's posts carry, with a development marker (API, pricing, 上线, 开源, …) or more
-than one such fact. Handles are never facts.
+A continuing story is then a **repeat** (dropped) or an **update**: one of its new posts is
+itself about the event (it reaches the link threshold against the item's posts), reaches a
+stage of the event none of the item's posts mention (:data:`STAGES`: available, pricing,
+open weights, results, paper, deal, integration) and carries new facts (figures, versioned
+names, multi-word names) that none of the item's posts carry. A retelling with more detail is
+a repeat. Handles are never facts.
 
 Pure: the history (items with their posts) comes in as plain dicts. Does NOT decide the score
 or store the link (see :mod:`.rank` and :mod:`aidigest.window`).
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -39,14 +41,32 @@ from aidigest.stories.scorer import PairModel, default_model
 
 __all__ = ["Continuity", "Published", "prepare", "slot_label"]
 
-_MARKERS = re.compile(
-    r"(?<![a-z])(api|pricing|price[ds]?|open[- ]?sourc\w*|weights|paper|technical report|"
-    r"now available|available|rolling out|rolled out|general availability|ga|update[ds]?|"
-    r"benchmark\w*|leaderboard|tops|beats|acquir\w*|lawsuit|sues|raises|funding|"
-    r"ships|shipped|integrat\w*|results?|scores?|live)(?![a-z])|上线|开源|价格|定价|论文|技术报告|"
-    r"更新|开放|可用|登顶|排名|收购|融资|接入|集成|正式版|免费|成绩|得分|跑分|榜"
-)
+# The stages of an event's life. An update reaches a stage none of the item's posts mention.
+STAGES: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, pattern in {
+    "available": r"(?<![a-z])(api|now available|available|rolling out|rolled out|general "
+                 r"availability|ga|ships|shipped|released?|launch(?:es|ed)?)(?![a-z])|上线|开放|"
+                 r"可用|正式版|全量|发布",
+    "pricing": r"(?<![a-z])(pricing|price[ds]?|free|per million)(?![a-z])|价格|定价|免费|收费",
+    "open": r"(?<![a-z])(open[- ]?sourc\w*|open[- ](?:weights?|models?)|weights)(?![a-z])|"
+            r"开源|权重",
+    "results": r"(?<![a-z])(benchmark\w*|leaderboard|tops|beats|results?|scores?|ranks?|"
+               r"ranked|sota)(?![a-z])|登顶|排名|成绩|得分|跑分|榜",
+    "paper": r"(?<![a-z])(paper|technical report|arxiv)(?![a-z])|论文|技术报告",
+    "deal": r"(?<![a-z])(acquir\w*|lawsuit|sues|sued|rais(?:e|es|ed|ing)|funding|"
+            r"partnership)(?![a-z])|"
+            r"收购|融资|起诉|诉讼",
+    "integration": r"(?<![a-z])(integrat\w*)(?![a-z])|集成|接入",
+}.items()}
 _YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def stages(texts: Iterable[str]) -> set[str]:
+    """The :data:`STAGES` the texts mention."""
+    found: set[str] = set()
+    for text in texts:
+        low = text.lower()
+        found |= {name for name, pattern in STAGES.items() if pattern.search(low)}
+    return found
 
 
 def slot_label(slot_key: str) -> str:
@@ -65,6 +85,7 @@ class Published:
     url: str
     post_ids: frozenset[str]
     feats: tuple[Features, ...]
+    compare: bool = True  # False: older, only counted for recurring names
 
     @property
     def facts(self) -> frozenset[str]:
@@ -97,7 +118,8 @@ def prepare(history: Sequence[Mapping[str, Any]], lexicon: Lexicon | None = None
         items.append(Published(str(h.get("slot", "")), str(h.get("title", "")),
                                str(h.get("summary", "")), str(h.get("post_id", "")),
                                str(h.get("url") or ""), frozenset(ids),
-                               tuple(featurize_many(posts, lexicon))))
+                               tuple(featurize_many(posts, lexicon)),
+                               bool(h.get("compare", True))))
     return sorted(items, key=lambda p: p.slot, reverse=True)
 
 
@@ -120,6 +142,7 @@ class Continuity:
         (the window's groups, the published items) is weighed as a common name and never
         makes a post's subject."""
         recurring = _recurring(published, window, groups)
+        published = [item for item in published if item.compare]
         seen = {f.id for f in window}
         pooled = [f for f in window if not f.post.is_repost]
         pooled += [f for item in published for f in item.feats if f.id not in seen]
@@ -176,11 +199,11 @@ class Continuity:
         if not found:
             return None
         score, _slot, item, said = max(found, key=lambda t: (t[0], t[1]))
-        facts = self.new_facts(fresh, item)
-        carriers = [f for f in fresh if f.id not in item.post_ids and self._about(f, item)]
-        marked = any(_MARKERS.search(f.text.lower()) for f in carriers
-                     if self.new_facts([f], item))
-        kind = "update" if facts and (marked or len(facts) >= 2) else "repeat"
+        known = stages(f.text for f in item.feats)
+        carriers = [f for f in fresh if f.id not in item.post_ids and self._about(f, item)
+                    and stages([f.text]) - known and self.new_facts([f], item)]
+        facts = self.new_facts(carriers, item)
+        kind = "update" if facts else "repeat"
         return Continuation(kind=kind, slot=item.slot, label=slot_label(item.slot),
                             title=item.title, summary=item.summary, post_id=item.post_id,
                             url=item.url, evidence=said, score=round(score, 3),
@@ -228,9 +251,12 @@ def _recurring(published: Sequence[Published], window: Sequence[Features],
 
 
 def _without(f: Features, recurring: frozenset[str]) -> Features:
-    if not f.ents.primary & recurring:
-        return f
-    return replace(f, ents=replace(f.ents, primary=f.ents.primary - recurring))
+    """``f`` with a subject only where it names a particular thing: across slots, a plain
+    name (a company, a person: ``cursor``, ``karpathy``) says who, not what, and a name that
+    many recent events share says neither."""
+    e = f.ents
+    primary = (e.primary & (e.strong | e.phrases)) - recurring
+    return f if primary == e.primary else replace(f, ents=replace(e, primary=primary))
 
 
 def _may_share(left: Sequence[Features], right: Sequence[Features]) -> bool:

@@ -218,6 +218,9 @@ def _latin_runs(text: str) -> list[list[Token]]:
     has_cjk = not text.isascii() and _CJK.search(text) is not None
     for match, raw in zip(matches, raws, strict=True):
         start, end = match.span()
+        if start and text[start - 1] == "@":
+            broken = True  # a handle names an account, not the event (it is a mention)
+            continue
         in_cjk = has_cjk and _touches_cjk(text, start, end)
         if not in_cjk and raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP:
             broken = True  # a plain lowercase word names nothing and ends the run
