@@ -47,13 +47,13 @@ BOUND_DROP, BOUND_UNMARKED, BOUND_NO_MARK = 0.9, 0.01, 0
 KEEP = frozenset({"posts", "authors", "embeddings", "schema_version", "llm_cache"})
 
 
-def load_labels(path: Path = LABELS) -> dict[tuple[str, str], str]:
-    """(new post id, earlier post id) → verdict: same | different | debatable (a drop) and
-    update | repeat | different (a published update)."""
+def load_labels(path: Path = LABELS) -> dict[tuple[str, str, str], str]:
+    """(new post id, earlier post id, drop | update) → verdict: same | different | debatable
+    (a drop) and update | repeat | different (a published update)."""
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {(row["new"], row["earlier"]): row["verdict"] for row in data["labels"]}
+    return {(row["new"], row["earlier"], row["as"]): row["verdict"] for row in data["labels"]}
 
 
 def _config(work: Path, embeddings: bool) -> Any:
@@ -100,14 +100,15 @@ def _cited(cites: dict[str, set[str]], ids: Iterable[str]) -> set[str]:
     return {c for i in ids for c in cites.get(i, ())}
 
 
-def _label(labels: dict[tuple[str, str], str], new: Iterable[str], earlier: str) -> str | None:
+def _label(labels: dict[tuple[str, str, str], str], new: Iterable[str], earlier: str,
+           kind: str) -> str | None:
     for pid in new:
-        if (pid, earlier) in labels:
-            return labels[(pid, earlier)]
+        if (pid, earlier, kind) in labels:
+            return labels[(pid, earlier, kind)]
     return None
 
 
-def score(run: dict[str, Any], labels: dict[tuple[str, str], str]) -> dict[str, Any]:
+def score(run: dict[str, Any], labels: dict[tuple[str, str, str], str]) -> dict[str, Any]:
     cites, prefix = run["cites"], run["prefix"]
     items_of = {d["slot"]: d["items"] for d in run["days"]}
     drops = {"right": 0, "wrong": 0, "unknown": [], "by_cites": 0}
@@ -120,7 +121,8 @@ def score(run: dict[str, Any], labels: dict[tuple[str, str], str]) -> dict[str, 
             item = earlier_items.get((link.earlier_slot, link.earlier_post_id))
             earlier_ids = item.post_ids if item else (link.earlier_post_id,)
             shared = _cited(cites, link.post_ids) & _cited(cites, earlier_ids)
-            verdict = _label(labels, link.post_ids, link.earlier_post_id)
+            kind = "drop" if link.kind == "repeat" else "update"
+            verdict = _label(labels, link.post_ids, link.earlier_post_id, kind)
             if link.kind == "repeat":
                 if shared or verdict == "same":
                     drops["right"] += 1

@@ -22,6 +22,7 @@ from aidigest.console import clip
 from aidigest.models import DigestItem, RunReport, Story
 from aidigest.writer import Writer
 from aidigest.writer.offline import OfflineWriter
+from aidigest.writer.update import DEFAULT_PREFIX
 
 
 @dataclass
@@ -46,7 +47,8 @@ def write_stage(
         _replace_failed(cfg, writer, slots, ranked, report, say, deadline)
         return Written(*_kept(slots, ranked))
     if cfg.llm.on_failure == "offline":
-        return Written(*offline_policy([s for s, _i in slots], [i for _s, i in slots], report))
+        return Written(*offline_policy([s for s, _i in slots], [i for _s, i in slots], report,
+                                       cfg.render.update_prefix))
     _replace_failed(cfg, writer, slots, ranked, report, say, deadline)
     good = [(s, i) for s, i in slots if i is not None]
     need = min(cfg.digest.items.min, len(chosen))
@@ -56,7 +58,8 @@ def write_stage(
         return Written([i for _s, i in good], [s for s, _i in good])
     reason = (f"only {len(good)} of the {need} items required (items.min) were written by the "
               f"LLM; {failure_summary(report)}")
-    items, stories = fill_offline([s for s, _i in slots], [i for _s, i in slots], report)
+    items, stories = fill_offline([s for s, _i in slots], [i for _s, i in slots], report,
+                                  cfg.render.update_prefix)
     return Written(items, stories, reason)
 
 
@@ -127,12 +130,13 @@ def failure_summary(report: RunReport, limit: int = 2) -> str:
 
 
 def offline_policy(
-    chosen: Sequence[Story], written: Sequence[DigestItem | None], report: RunReport
+    chosen: Sequence[Story], written: Sequence[DigestItem | None], report: RunReport,
+    update_prefix: str = DEFAULT_PREFIX,
 ) -> tuple[list[DigestItem], list[Story]]:
     """``on_failure = "offline"``: failed items written offline, with a WARNING saying how many
     and why (the notification carries it too)."""
     failed = sum(1 for i in written if i is None)
-    items, stories = fill_offline(chosen, written, report)
+    items, stories = fill_offline(chosen, written, report, update_prefix)
     if failed:
         report.warn(
             f"{failed} of {len(items)} items were written by the offline writer (they keep the "
@@ -141,13 +145,14 @@ def offline_policy(
 
 
 def fill_offline(
-    chosen: Sequence[Story], written: Sequence[DigestItem | None], report: RunReport
+    chosen: Sequence[Story], written: Sequence[DigestItem | None], report: RunReport,
+    update_prefix: str = DEFAULT_PREFIX,
 ) -> tuple[list[DigestItem], list[Story]]:
     """Items for the stories: an item the writer could not write (None) is written by the
     offline writer, past the same quality gate (an item the gate refuses is left out), and its
     latest ``report.items`` entry says so. Returns the items and their stories. Does NOT call
     any LLM."""
-    offline = OfflineWriter()
+    offline = OfflineWriter(update_prefix)
     latest = {r.story_id: r for r in report.items}
     items: list[DigestItem] = []
     stories: list[Story] = []

@@ -36,7 +36,7 @@ def make_writer(
         if report is not None:
             why = "--offline was given" if offline else "no LLM provider configured"
             report.note(OFFLINE_NOTE.format(why=why))
-        return OfflineWriter()
+        return OfflineWriter(cfg.render.update_prefix)
     from aidigest.writer.llm import LlmWriter
 
     return LlmWriter(cfg, store, slot_key=slot_key, run_id=run_id, deadline=deadline,

@@ -17,7 +17,12 @@ publishable). The rules:
 - ``markup``: no URL, address, HTML or markdown other than ``**bold**``;
 - ``faithful``: every figure, Latin-script name and bold term occurs in the posts
   (:mod:`aidigest.writer.faithful`);
-- ``chinese`` (LLM items only): CJK characters are at least 60 % of the letters.
+- ``chinese`` (LLM items only): CJK characters are at least 60 % of the letters;
+- ``update-mark``, ``update-news``, ``update-repeat`` (an item whose story updates an item of
+  an earlier digest, :mod:`aidigest.writer.update`): the headline starts with the update
+  prefix (the other headline rules see it without), the summary names the earlier digest's
+  slot label, names a new fact that occurs in the story's posts, and does not repeat the
+  earlier summary.
 
 :func:`describe` words the failures for a repair prompt. Pure functions: does NOT call a
 model, change an item or decide what happens to an item that fails.
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 
 from aidigest.models import DigestItem, Story
 from aidigest.writer import text as tx
+from aidigest.writer import update as up
 from aidigest.writer.faithful import violations
 from aidigest.writer.schema import BOLD, LINKISH, visible_length
 
@@ -71,6 +77,7 @@ class Subject:
     names: tuple[str, ...] = ()  # author display names (a summary may name them)
     llm: bool = False
     extractive: bool = False  # cut from the posts (the offline writer), not written
+    update: up.Update | None = None  # the story updates an earlier digest's item
 
 
 Rule = Callable[[Subject], list[str]]
@@ -229,12 +236,22 @@ def chinese(s: Subject) -> list[str]:
     return [f"only {share:.0%} of the letters are Chinese; write in Chinese (at least {CJK_SHARE:.0%})"]
 
 
+def _update_rule(name: str) -> Rule:
+    def rule(s: Subject) -> list[str]:
+        if s.update is None:
+            return []
+        return [message for found, message in up.check(s.update, s.summary, s.posts)
+                if found == name]
+    return rule
+
+
 RULES: dict[str, Rule] = {
     "title-length": title_length, "title-cut": title_cut, "title-phrase": title_phrase,
     "summary-length": summary_length,
     "bold-count": bold_count, "bold-token": bold_token, "repeated-sentence": repeated_sentence,
     "concatenated-posts": concatenated_posts, "markup": markup, "faithful": faithful,
-    "chinese": chinese,
+    "chinese": chinese, "update-mark": _update_rule("update-mark"),
+    "update-news": _update_rule("update-news"), "update-repeat": _update_rule("update-repeat"),
 }
 
 
@@ -244,19 +261,27 @@ def check_subject(subject: Subject) -> list[Failure]:
 
 
 def subject_for(title: str, summary: str, story: Story, *, llm: bool,
-                extractive: bool = False) -> Subject:
+                extractive: bool = False, prefix: str = up.DEFAULT_PREFIX,
+                require_mark: bool = True) -> Subject:
+    """What the rules look at. For an update, the headline without its prefix and the earlier
+    digest's label among the words a summary may use; ``require_mark`` False: the writer
+    adds the prefix after the gate (an LLM answer)."""
     posts = tuple(tx.clean(p.text) for p in story.posts)
     names = tuple(p.author.display_name for p in story.posts)
-    return Subject(title, summary, posts, names, llm, extractive)
+    update = up.Update.of(story, title, prefix, require_mark)
+    if update is not None:
+        title = up.without_mark(title, prefix)
+        names = (*names, update.label)
+    return Subject(title, summary, posts, names, llm, extractive, update)
 
 
-def check(item: DigestItem, story: Story) -> list[Failure]:
+def check(item: DigestItem, story: Story, prefix: str = up.DEFAULT_PREFIX) -> list[Failure]:
     """The gate for a finished item; LLM items (``writer`` ``llm:…``) must also be Chinese,
     and the offline writer's (``offline``), cut from the posts, must end their headline where
-    a phrase ends."""
+    a phrase ends; an update's must carry ``prefix``."""
     llm = item.writer.startswith("llm")
     return check_subject(subject_for(item.title, item.summary, story, llm=llm,
-                                     extractive=item.writer == "offline"))
+                                     extractive=item.writer == "offline", prefix=prefix))
 
 
 def describe(failures: Sequence[Failure]) -> str:

@@ -42,6 +42,7 @@ from aidigest.writer.schema import (
     parse_item,
     parse_order,
 )
+from aidigest.writer.update import DEFAULT_PREFIX, mark, update_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -89,6 +90,7 @@ class LlmWriter:
         self.store, self.slot_key, self.run_id = store, slot_key, run_id
         self.name = f"llm:{self.chain.primary.model}"
         self.defaults = list(cfg.digest.default_categories)
+        self.update_prefix = cfg.render.update_prefix
         self._announced = False
 
     # -- the Writer protocol ---------------------------------------------------------
@@ -192,10 +194,10 @@ class LlmWriter:
                 answer = parse_item(raw, story.representative.author.display_name)
             except AnswerError:
                 continue
-            if gate.check_subject(gate.subject_for(answer.title, answer.summary, story, llm=True)):
+            if gate.check_subject(self._subject(answer.title, answer.summary, story)):
                 continue  # cached before a stricter gate: write it anew
             writer = f"llm:{client.model}"
-            return ItemResult(self._item(story, answer, writer, client.name),
+            return ItemResult(self._item(story, answer, writer, client.name, self.update_prefix),
                               ItemReport(story.id, writer, "cached", provider=client.name),
                               counts={"cache_hits": 1})
         return None
@@ -247,7 +249,7 @@ class LlmWriter:
         writer = f"llm:{completion.model}"
         cache = (self._cache_key(story, completion.model), completion.model, pr.content_hash(story),
                  json.dumps(answer.model_dump(), ensure_ascii=False))
-        item = self._item(story, answer, writer, completion.provider)
+        item = self._item(story, answer, writer, completion.provider, self.update_prefix)
         return ItemResult(item, ItemReport(story.id, writer, outcome, provider=completion.provider),
                           attempts, cache, counts)
 
@@ -259,11 +261,16 @@ class LlmWriter:
             failures = [gate.Failure("schema", str(exc))]
             raw = loose_item(completion.text) if completion.finish_reason != "length" else None
             if raw is not None:  # name the gate rules too, so the repair can fix them all
-                subject = gate.subject_for(raw.title, raw.summary, story, llm=True)
+                subject = self._subject(raw.title, raw.summary, story)
                 # markup is the schema's call: it strips harmless marks, refuses links
                 failures += [f for f in gate.check_subject(subject) if f.rule != "markup"]
             return None, failures
-        return answer, gate.check_subject(gate.subject_for(answer.title, answer.summary, story, llm=True))
+        return answer, gate.check_subject(self._subject(answer.title, answer.summary, story))
+
+    def _subject(self, title: str, summary: str, story: Story) -> gate.Subject:
+        """An answer as the gate sees it (an update's prefix is added after the gate)."""
+        return gate.subject_for(title, summary, story, llm=True, prefix=self.update_prefix,
+                                require_mark=False)
 
     @staticmethod
     def _parse(completion: Completion, story: Story) -> ItemAnswer:
@@ -272,12 +279,15 @@ class LlmWriter:
         return parse_item(completion.text, story.representative.author.display_name)
 
     @staticmethod
-    def _item(story: Story, answer: ItemAnswer, writer: str, provider: str) -> DigestItem:
+    def _item(story: Story, answer: ItemAnswer, writer: str, provider: str,
+              prefix: str = DEFAULT_PREFIX) -> DigestItem:
+        """The item of an answer; an update's headline gets the update prefix."""
         rep = story.representative
         bolds = [t for t in answer.key_terms if f"**{t}**" in answer.summary]
         terms = tuple(dict.fromkeys(bolds or answer.key_terms))
         return DigestItem(
-            title=answer.title, summary=answer.summary, url=rep.url,
+            title=mark(answer.title, prefix) if update_of(story) else answer.title,
+            summary=answer.summary, url=rep.url,
             author_name=rep.author.display_name, story_id=story.id, post_id=rep.id,
             key_terms=terms, writer=writer, provider=provider,
         )

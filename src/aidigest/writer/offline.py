@@ -22,6 +22,7 @@ from types import ModuleType
 from aidigest.models import DigestItem, ItemReport, Post, RunReport, Story
 from aidigest.writer import gate
 from aidigest.writer import text as tx
+from aidigest.writer import update as up
 
 TITLE_MAX = 40
 HEADLINE_MIN = 12  # a clause shorter than this is no headline (据《华尔街日报》报道)
@@ -126,14 +127,21 @@ def summary_post(story: Story) -> Post:
     return max(posts, key=lambda p: len(tx.clean(p.text)))
 
 
-def summary(story: Story, post: Post | None = None) -> tuple[str, list[str]]:
-    """Up to 260 characters of one post's sentences (each once), with 1–5 bold key terms."""
+def summary(story: Story, post: Post | None = None, *, opening: str = "",
+            lead_with: Sequence[str] = ()) -> tuple[str, list[str]]:
+    """Up to 260 characters of one post's sentences (each once), with 1–5 bold key terms;
+    ``opening`` words first, then the sentences that name one of ``lead_with`` (an update's
+    new facts), then the others."""
     post = post or summary_post(story)
     chinese = tx.is_chinese(tx.clean(post.text))
     chosen: list[str] = []
     seen: set[str] = set()
-    length = 0
-    for sentence in tx.sentences(post.text):
+    length = len(opening)
+    sentences = list(tx.sentences(post.text))
+    if lead_with:
+        news = [x for x in sentences if up.named_facts(x, lead_with)]
+        sentences = news + [x for x in sentences if x not in news]
+    for sentence in sentences:
         norm = "".join(ch for ch in sentence.casefold() if ch.isalnum())
         if norm in seen or gate.has_link(sentence):
             continue
@@ -146,7 +154,7 @@ def summary(story: Story, post: Post | None = None) -> tuple[str, list[str]]:
         chosen.append(sentence)
         length += cost
     body = tx.join_sentences(chosen, chinese) if chosen else headline(post)
-    body = tx.trim(body, SUMMARY_MAX)
+    body = tx.trim(opening + body, SUMMARY_MAX)
     terms = tx.key_terms([post.text, *(p.text for p in story.posts if p is not post)])
     text, used = tx.bold(body, terms)
     if not used:
@@ -173,12 +181,24 @@ class OfflineWriter:
 
     name = "offline"
 
+    def __init__(self, update_prefix: str = up.DEFAULT_PREFIX) -> None:
+        self.update_prefix = update_prefix
+
     def write_one(self, story: Story) -> DigestItem:
-        """The extractive item for ``story`` (not yet gated)."""
-        text, terms = summary(story)
+        """The extractive item for ``story`` (not yet gated). An update's headline carries
+        the update prefix and its summary names the earlier digest, then what is new."""
         rep = story.representative
+        title = headline(headline_post(story))
+        link = up.update_of(story)
+        if link is None:
+            text, terms = summary(story)
+        else:
+            title = up.mark(title, self.update_prefix)
+            post = rep if up.named_facts(rep.text, link.new_facts) else None
+            text, terms = summary(story, post, opening=up.lead(link.label),
+                                  lead_with=link.new_facts)
         return DigestItem(
-            title=headline(headline_post(story)), summary=text, url=rep.url,
+            title=title, summary=text, url=rep.url,
             author_name=rep.author.display_name, story_id=story.id, post_id=rep.id,
             key_terms=tuple(terms), writer=self.name,
         )
@@ -186,7 +206,7 @@ class OfflineWriter:
     def gated(self, story: Story) -> tuple[DigestItem | None, ItemReport]:
         """The item if it passes the quality gate, else ``None``; the report says which."""
         item = self.write_one(story)
-        failures = gate.check(item, story)
+        failures = gate.check(item, story, self.update_prefix)
         if failures:
             why = f"rejected by the quality gate: {gate.describe(failures)}"
             return None, ItemReport(story.id, self.name, "rejected", [why], fallback_reason=why)
