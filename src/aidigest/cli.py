@@ -224,6 +224,8 @@ def stories(
         table.add_column(col)
     for n, s in enumerate(found, 1):
         why = (s.filtered and f"FILTERED: {s.filtered}") or "; ".join(s.reasons[:3])
+        if s.continues is not None:  # what it repeats or updates, and why they are one event
+            why = f"{why} | {s.continues.reason}" if s.filtered else f"{s.continues.reason}; {why}"
         table.add_row(str(n), f"{s.score:.2f}", str(len(s.posts)), ",".join(s.authors[:3]),
                       s.representative.text[:60].replace("\n", " "), why)
     out.print(table)

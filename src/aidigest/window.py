@@ -31,7 +31,7 @@ from aidigest.stories.gloss import dictionary_problem
 from aidigest.stories.normalize import ANALYSED_CHARS, analysed
 from aidigest.stories.scorer import PairModel, load_model
 
-__all__ = ["alias_table", "cut_note", "downgrades", "history_for", "stories_between",
+__all__ = ["alias_table", "continuity_notes", "cut_note", "downgrades", "history_for", "stories_between",
            "window_posts"]
 
 
@@ -183,7 +183,7 @@ def stories_between(
         feats = featurize_posts(posts, aliases)  # featurised once for both
         verdicts = adjudicate_window(cfg, store, feats, embeddings, model,
                                      report=report, run_id=run_id, slot_key=slot_key)
-    return build_stories(
+    found = build_stories(
         posts,
         window=(start, end),
         settings=cfg.stories,
@@ -196,4 +196,23 @@ def stories_between(
         verdicts=verdicts,
         features=feats,
     )
+    if report is not None:
+        for note in continuity_notes(found):
+            report.note(note)
+    return found
+
+
+def continuity_notes(stories: list[Story], shown: int = 5) -> list[str]:
+    """The run report's lines on stories that continue an earlier digest's item: the repeats
+    dropped and the updates kept, each with the item it continues."""
+    notes = []
+    for kind, said in (("repeat", "dropped as repeats"), ("update", "kept as updates")):
+        found = [s for s in stories if s.continues is not None and s.continues.kind == kind]
+        if found:
+            named = "; ".join(f"{s.id} of {s.continues.slot} “{s.continues.title}”"
+                              for s in found[:shown] if s.continues is not None)
+            more = f" and {len(found) - shown} more" if len(found) > shown else ""
+            notes.append(f"continuity: {len(found)} stor{'ies' if len(found) > 1 else 'y'} "
+                         f"{said} of earlier digests: {named}{more}")
+    return notes
 

@@ -72,12 +72,17 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
             "written": written.get(item.story_id),
         })
     candidates = []
+    links = {link.story_id: link for link in store.story_links(key)}
     for s in stories:
         if s.story_id in chosen:
             continue
         why = (f"filtered: {s.filtered}" if s.filtered
                else f"not chosen: ranked #{s.rank} (score {s.score:.2f}); the selection "
                     "took higher-ranked stories, within the per-author cap and items.max")
+        link = links.get(s.story_id)
+        if link is not None and link.kind == "repeat":
+            why += (f": repeats “{link.earlier_title}” of {link.earlier_slot} "
+                    f"({link.evidence})")
         candidates.append({
             "id": s.story_id, "rank": s.rank, "score": s.score, "why": why,
             "filtered": s.filtered, "reasons": s.reasons, "parts": _parts(s.score_parts),
