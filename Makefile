@@ -34,7 +34,8 @@ screenshots: $(STAMP)
 	$(BIN)/pytest tests/test_desk_browser.py -q --screenshots docs/desk
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py $(if $(CROSSLANG),--crosslang $(CROSSLANG)) $(BENCH_ARGS)
+	$(BIN)/python benchmarks/run.py $(if $(CROSSLANG),--crosslang $(CROSSLANG)) \
+		$(if $(CONTINUITY),--continuity $(CONTINUITY)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO) .mypy_cache .ruff_cache .pytest_cache

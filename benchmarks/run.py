@@ -7,6 +7,7 @@ Each module exposes ``run(quick: bool) -> list[dict]`` whose rows have the keys
     python benchmarks/run.py --quick    # smaller sizes, for a smoke run
     python benchmarks/run.py --only pipeline
     python benchmarks/run.py --crosslang /tmp/crosslang-dev   # adds the real-data stories rows
+    python benchmarks/run.py --continuity /tmp/continuity-dev # adds the continuity rows
 
 A row may say whether it kept its bound (``"ok"``); the run prints every row, then exits 1
 naming each bound that was exceeded (a missing ``ok`` means the row has no bound to check).
@@ -79,9 +80,13 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "results.md"), help="markdown output file")
     parser.add_argument("--crosslang", default=None,
                         help="a real-data stories set (../shared/stories-eval), never committed")
+    parser.add_argument("--continuity", default=None,
+                        help="a continuity set (benchmarks/continuity_set.py), never committed")
     args = parser.parse_args()
     if args.crosslang:
         os.environ["AIDIGEST_CROSSLANG_SET"] = args.crosslang
+    if args.continuity:
+        os.environ["AIDIGEST_CONTINUITY_SET"] = args.continuity
     rows = collect(args.quick, args.only)
     text = markdown(rows, args.quick)
     print(text)
