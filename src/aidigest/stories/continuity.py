@@ -7,8 +7,9 @@ the :class:`~.scorer.PairModel`), over the same features (:func:`.features.featu
 Name frequencies are counted over the window AND the published items' posts, so a name that
 is common across recent windows weighs little and cannot decide alone. A story continues an
 item when it contains one of the item's posts, or when its posts and the item's posts reach the
-link threshold (plus :data:`MARGIN` when the best pair shares no versioned name) and the group threshold (the mean over the
-cross pairs, each capped), as two groups of one window must to merge. Across slots a plain
+link threshold (the best pair; plus :data:`MARGIN` when it shares no versioned name) and the
+group threshold (the mean over the cross pairs, each capped), as two groups of one window must
+to merge. Across slots a plain
 name (a company, a person) is never the subject, and names that :data:`RECURRING` or more
 recent events share weigh as common names.
 
