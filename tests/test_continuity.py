@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from aidigest.cli import main
 from aidigest.config import Config, config_from_dict
+from aidigest.desk.views import slot_page
 from aidigest.pipeline import RunOptions, RunResult, run_slot
 from aidigest.publish import init_site
 from aidigest.slots import parse_slot
@@ -130,6 +131,11 @@ def test_the_same_launch_retold_by_other_accounts_is_dropped_linked_and_shown(
     assert [(lk.story_id, lk.kind) for lk in links] == [(story.id, "repeat")] == [
         (lk.story_id, lk.kind) for lk in later]
     assert any("dropped as repeats" in n and story.id in n for n in second.report.notes)
+    with open_store(cfg.store_path) as store:
+        page = slot_page(cfg, store, DAY2.key)  # the desk's slot page
+    (shown,) = [c for c in page["candidates"] if c["id"] == story.id]
+    assert shown["why"].startswith("filtered: already published: repeats “")
+    assert f"of {DAY1.key}" in shown["why"]
     out = CliRunner().invoke(main, ["stories", "--slot", DAY2.key, "--config",
                                     str(tmp_path / "aidigest.toml")], terminal_width=400)
     assert out.exit_code == 0, out.output
