@@ -273,7 +273,9 @@ def schedule(config_path: str | None, once: bool) -> None:
 
     cfg = load_config(config_path)
     err.print(f"schedule: slots every {cfg.digest.slot_hours}h in {cfg.digest.timezone}, "
-              f"{cfg.schedule.delay_minutes:g} min after each closes; Ctrl-C or SIGTERM stops")
+              f"published {cfg.schedule.delay_seconds:g} s after each closes (polling every "
+              f"{cfg.schedule.poll_minutes:g} min, preparing every "
+              f"{cfg.schedule.prepare_minutes:g} min); Ctrl-C or SIGTERM stops")
     ran = run_schedule(cfg, err.print, once=once)
     if once:
         sys.exit(ran.exit_status())

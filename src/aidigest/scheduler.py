@@ -112,21 +112,21 @@ def lock_holder(cfg: Config) -> int | None:
     return pid
 
 
-def due_at(slot: Slot, delay_minutes: float) -> datetime:
+def due_at(slot: Slot, delay_seconds: float) -> datetime:
     """When ``slot`` should run: its end plus the delay that lets late posts arrive."""
-    return slot.end + timedelta(minutes=delay_minutes)
+    return slot.end + timedelta(seconds=delay_seconds)
 
 
 def latest_due(now: datetime, cfg: Config) -> Slot:
     """The newest slot whose due time is at or before ``now``."""
-    delay = timedelta(minutes=cfg.schedule.delay_minutes)
+    delay = timedelta(seconds=cfg.schedule.delay_seconds)
     return latest_finished(now - delay, cfg.digest.timezone, cfg.digest.slot_hours)
 
 
 def next_due(now: datetime, cfg: Config) -> tuple[Slot, datetime]:
     """The first slot that becomes due after ``now`` and when."""
     upcoming = latest_due(now, cfg).next()
-    return upcoming, due_at(upcoming, cfg.schedule.delay_minutes)
+    return upcoming, due_at(upcoming, cfg.schedule.delay_seconds)
 
 
 def candidate_slots(now: datetime, cfg: Config) -> list[Slot]:

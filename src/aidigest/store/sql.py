@@ -32,6 +32,7 @@ from aidigest.store.records import (
     SourceHealth,
     StoryRecord,
 )
+from aidigest.store.live import LiveQueries
 from aidigest.store.tables import TableAccess
 from aidigest.timeutil import iso_utc, now_utc, parse_instant
 
@@ -78,7 +79,7 @@ _CLAIM = """INSERT INTO slot_claims (slot, owner, host, pid, claimed_at, expires
     RETURNING owner"""
 
 
-class SqlStore(TableAccess):
+class SqlStore(TableAccess, LiveQueries):
     """The shared queries. Subclasses implement the ``_``-prefixed plumbing below."""
 
     backend = "sql"
