@@ -125,6 +125,30 @@ def run_command(
         sys.exit(EXIT_HELD)
 
 
+def prepare_command(config_path: str | None, slot_text: str | None, fetch: bool) -> None:
+    """``aidigest prepare``: write ahead for the open slot (or ``--slot``); never publishes."""
+    from aidigest.live.prepare import prepare_slot
+    from aidigest.scheduler import run_lock
+
+    cfg = load_config(config_path)
+    slot = parse_slot(slot_text, cfg.digest.timezone, cfg.digest.slot_hours) if slot_text else None
+    with run_lock(cfg), interrupt_on_sigterm():
+        store = open_store(cfg.store_target)
+        try:
+            result = prepare_slot(cfg, store, slot, fetch=fetch, say=err.print)
+        except KeyboardInterrupt:
+            err.print("interrupted: the items already written ahead are kept (the close uses "
+                      "them); nothing was published")
+            sys.exit(EXIT_INTERRUPTED)
+        finally:
+            store.close()
+    for note in result.report.notes:
+        err.print(labelled("note:", note))
+    out.print(f"prepared {result.slot}: {result.stories} stories, {result.chosen} chosen; "
+              f"{result.valid} of them written ahead and unchanged; {result.calls} LLM call(s) "
+              "this time; nothing published (the close publishes)")
+
+
 def _run_lock(cfg: Config, dry_run: bool) -> AbstractContextManager[object]:
     """The single-instance lock of the scheduler (none for a dry run, which writes nothing)."""
     from aidigest.scheduler import run_lock

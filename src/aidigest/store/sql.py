@@ -18,6 +18,7 @@ from typing import Any
 
 from aidigest.errors import StoreError
 from aidigest.models import Author, Digest, Metrics, Post, RunReport, SourceReport, Story
+from aidigest.store.live import LiveQueries
 from aidigest.store.records import (
     AliasCount,
     AliasEvidence,
@@ -32,7 +33,6 @@ from aidigest.store.records import (
     SourceHealth,
     StoryRecord,
 )
-from aidigest.store.live import LiveQueries
 from aidigest.store.tables import TableAccess
 from aidigest.timeutil import iso_utc, now_utc, parse_instant
 
