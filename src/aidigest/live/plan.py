@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from aidigest.models import Story
 
-__all__ = ["FINAL_LEAD_SECONDS", "MARGIN", "RESERVE", "SPECULATION_SHARE", "Plan", "WorkDue", "plan_writes",
+__all__ = ["FINAL_LEAD_SECONDS", "MARGIN", "PERIODIC_TOP", "RESERVE", "SETTLE_MINUTES", "SPECULATION_SHARE", "Plan", "WorkDue", "plan_writes",
            "prepared_use", "work_due"]
 
 #: stories written ahead beyond the chosen ones (for a late change of the selection), at most
@@ -31,6 +31,10 @@ MARGIN = 2
 RESERVE = 3
 #: speculative calls allowed on top of a cold run's (the issue's bound: ≤ 1.3× cold)
 SPECULATION_SHARE = 0.3
+#: a periodic prepare writes ahead only stories with no new post for this long
+SETTLE_MINUTES = 120.0
+#: a periodic prepare writes ahead only stories ranked this high (the lower ranks change most)
+PERIODIC_TOP = 6
 #: the last prepare starts this long before the close (it takes ~10 s with a 4 s model)
 FINAL_LEAD_SECONDS = 60.0
 
@@ -62,8 +66,9 @@ def plan_writes(
 
     ``hashes``: story id → content hash; ``prepared``: hashes written ahead for this slot;
     ``cached``: hashes whose item is in the LLM cache; ``spent``: LLM calls of all earlier
-    prepares of the slot. A non-final prepare writes only ``settled`` chosen stories (no
-    post for a while: less likely to change); the final one writes every chosen story not
+    prepares of the slot. A non-final prepare writes only ``settled`` stories (no post for a
+    while) among the first :data:`PERIODIC_TOP` chosen, and nothing once anything it wrote
+    was wasted (the final prepare's budget stays whole); the final one writes every chosen story not
     cached and, with what the budget holds beyond :data:`RESERVE`, asks for the categories
     and writes up to :data:`MARGIN` more stories. Nothing once the waste reached the budget.
     """
@@ -72,8 +77,12 @@ def plan_writes(
     waste = max(0, spent - valid)
     room = budget - waste
     missing = [s for s in chosen if hashes[s.id] not in cached]
-    waiting = settled is not None and not final  # a periodic prepare: settled stories only
-    ready = [s for s in missing if settled is None or not waiting or s.id in settled]
+    if not final:  # a periodic prepare: settled top stories, and never into the final's budget
+        top = {s.id for s in chosen[:PERIODIC_TOP]}
+        ready = [s for s in missing if s.id in top and (settled is None or s.id in settled)]
+        room = 0 if waste else room
+    else:
+        ready = missing
     if room <= 0:
         return Plan([], False, budget, waste, valid, held_back=len(missing))
     extra: list[Story] = []

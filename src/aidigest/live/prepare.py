@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from aidigest.config import Config
 from aidigest.errors import InputError
 from aidigest.live.ingest import poll
-from aidigest.live.plan import MARGIN, Plan, plan_writes
+from aidigest.live.plan import MARGIN, SETTLE_MINUTES, Plan, plan_writes
 from aidigest.models import DigestItem, RunReport, Slot, Story
 from aidigest.scheduler import DONE_STATES
 from aidigest.slots import slot_containing
@@ -162,7 +162,7 @@ def _prepare(
     plan = plan_writes(chosen, margin, hashes, prepared,
                        cached_hashes(cfg, store, [*chosen, *margin]),
                        before.calls if before else 0, final=final,
-                       settled=None if final else _settled(chosen, now, cfg.schedule.prepare_minutes))
+                       settled=None if final else _settled(chosen, now, SETTLE_MINUTES))
     say(f"prepare {slot.key}: {len(stories)} stories, {len(chosen)} chosen; {plan.describe()}")
     writer = make_writer(cfg, store, slot_key=slot.key, report=report, deadline=deadline,
                          should_stop=should_stop)
