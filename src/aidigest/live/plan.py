@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from aidigest.models import Story
 
-__all__ = ["FINAL_LEAD_SECONDS", "MARGIN", "PERIODIC_TOP", "RESERVE", "SETTLE_MINUTES", "SPECULATION_SHARE", "Plan", "WorkDue", "plan_writes",
-           "prepared_use", "work_due"]
+__all__ = ["FINAL_LEAD_SECONDS", "MARGIN", "PERIODIC_TOP", "RESERVE", "SETTLE_MINUTES",
+           "SPECULATION_SHARE", "Plan", "WorkDue", "plan_writes", "prepared_use", "work_due"]
 
 #: stories written ahead beyond the chosen ones (for a late change of the selection), at most
 MARGIN = 2
