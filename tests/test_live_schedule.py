@@ -188,19 +188,20 @@ def test_plan_keeps_speculation_within_the_budget() -> None:
     hashes = {s.id: f"h{s.id}" for s in chosen + margin}
     first = plan_writes(chosen, margin, hashes, set(), set(), 0, final=True)
     assert first.budget == 3 == RESERVE and first.write == chosen and not first.categories
+    periodic = plan_writes(chosen, margin, hashes, set(), set(), 0, final=False)
+    assert periodic.write == [] and periodic.held_back == 12
     done = {hashes[s.id] for s in chosen}
     again = plan_writes(chosen, margin, hashes, done, done, 12, final=True)
     assert again.write == [] and again.waste == 0
     changed = {**hashes, "s-0": "new0", "s-1": "new1", "s-2": "new2"}  # three stories grew
     spent = plan_writes(chosen, margin, changed, done, done, 12, final=True)
     assert spent.waste == 3 and spent.write == [] and spent.held_back == 3  # budget used up
+    grew = plan_writes(chosen, margin, {**hashes, "s-0": "new0"}, done, done, 12, final=True)
+    assert [s.id for s in grew.write] == ["s-0"] and grew.waste == 1
     roomy = [_story(n) for n in range(20)]
     wide = plan_writes(roomy, margin, {**hashes, **{s.id: s.id for s in roomy}}, set(), set(), 0,
                        final=True)
     assert wide.budget == 6 and wide.categories and len(wide.write) == 20 + 2
-    settled = plan_writes(chosen, margin, hashes, set(), set(), 0, final=False,
-                          settled={"s-1", "s-2"})
-    assert [s.id for s in settled.write] == ["s-1", "s-2"] and not settled.categories
     assert prepared_use(["h1", "h2", "x"], {"h1", "h2", "h3"}) == (2, 1)
 
 

@@ -206,11 +206,18 @@ def _run_stages(
     else:
         result = publish_digest(cfg, store, digest, post_ids, report, say, build=options.build)
         if result.built_clock is not None:
-            built_at = began + timedelta(seconds=result.built_clock - clock)
-            say(f"live: page ready {record_latency(store, slot, built_at, options.command, report):.1f}"
-                " s after the slot's end")
+            _live_latency(cfg, store, slot, began + timedelta(seconds=result.built_clock - clock),
+                          options.command, report, say)
     result.stories = stories
     return result
+
+
+def _live_latency(cfg: Config, store: Store, slot: Slot, built_at: datetime, command: str,
+                  report: RunReport, say: Progress) -> None:
+    """Record the seconds from the slot's end to its page; said when the slot is recent."""
+    seconds = record_latency(store, slot, built_at, command, report)
+    if seconds < cfg.digest.slot_hours * 3600:
+        say(f"live: page ready {seconds:.1f} s after the slot's end")
 
 
 def review_reason(cfg: Config, slot: Slot) -> str:

@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from aidigest.models import Story
 
-__all__ = ["FINAL_LEAD_SECONDS", "MARGIN", "PERIODIC_TOP", "RESERVE", "SETTLE_MINUTES",
-           "SPECULATION_SHARE", "Plan", "WorkDue", "plan_writes", "prepared_use", "work_due"]
+__all__ = ["FINAL_LEAD_SECONDS", "MARGIN", "RESERVE", "SPECULATION_SHARE", "Plan", "WorkDue",
+           "plan_writes", "prepared_use", "work_due"]
 
 #: stories written ahead beyond the chosen ones (for a late change of the selection), at most
 MARGIN = 2
@@ -31,10 +31,6 @@ MARGIN = 2
 RESERVE = 3
 #: speculative calls allowed on top of a cold run's (the issue's bound: ≤ 1.3× cold)
 SPECULATION_SHARE = 0.3
-#: a periodic prepare writes ahead only stories with no new post for this long
-SETTLE_MINUTES = 120.0
-#: a periodic prepare writes ahead only stories ranked this high (the lower ranks change most)
-PERIODIC_TOP = 6
 #: the last prepare starts this long before the close (it takes ~10 s with a 4 s model)
 FINAL_LEAD_SECONDS = 60.0
 
@@ -49,7 +45,7 @@ class Plan:
     budget: int = 0
     waste: int = 0
     valid: int = 0
-    held_back: int = 0  # stories it would have written but for the budget or settling
+    held_back: int = 0  # chosen stories not written ahead (a periodic prepare, or the budget)
 
     def describe(self) -> str:
         return (f"{len(self.write)} to write ahead, {self.valid} already written and unchanged, "
@@ -60,39 +56,28 @@ class Plan:
 def plan_writes(
     chosen: Sequence[Story], margin: Sequence[Story], hashes: dict[str, str],
     prepared: Collection[str], cached: Collection[str], spent: int, *, final: bool,
-    settled: Collection[str] | None = None,
 ) -> Plan:
     """Which stories to write ahead now.
 
     ``hashes``: story id → content hash; ``prepared``: hashes written ahead for this slot;
     ``cached``: hashes whose item is in the LLM cache; ``spent``: LLM calls of all earlier
-    prepares of the slot. A non-final prepare writes only ``settled`` stories (no post for a
-    while) among the first :data:`PERIODIC_TOP` chosen, and nothing once anything it wrote
-    was wasted (the final prepare's budget stays whole); the final one writes every chosen story not
-    cached and, with what the budget holds beyond :data:`RESERVE`, asks for the categories
-    and writes up to :data:`MARGIN` more stories. Nothing once the waste reached the budget.
+    prepares of the slot. A periodic prepare (not ``final``) writes nothing: early in a
+    window the top stories still grow and change rank (on the sample window, three of the
+    four stories a periodic prepare wrote 30 minutes before the close changed by then). The
+    final prepare writes every chosen story not cached and, with what the budget holds beyond
+    :data:`RESERVE`, asks for the categories and writes up to :data:`MARGIN` more stories;
+    nothing once the waste reached the budget.
     """
     budget = math.floor(SPECULATION_SHARE * (len(chosen) + 1))
     valid = sum(1 for s in chosen if hashes[s.id] in prepared)
     waste = max(0, spent - valid)
     room = budget - waste
     missing = [s for s in chosen if hashes[s.id] not in cached]
-    if not final:  # a periodic prepare: settled top stories, and never into the final's budget
-        top = {s.id for s in chosen[:PERIODIC_TOP]}
-        ready = [s for s in missing if s.id in top and (settled is None or s.id in settled)]
-        room = 0 if waste else room
-    else:
-        ready = missing
-    if room <= 0:
+    if not final or room <= 0:
         return Plan([], False, budget, waste, valid, held_back=len(missing))
-    extra: list[Story] = []
-    categories = False
-    if final:  # what the budget holds beyond RESERVE: the categories first, then the margin
-        spare = max(0, room - RESERVE)
-        categories = spare >= 1
-        extra = [s for s in margin if hashes[s.id] not in cached][:min(MARGIN, max(0, spare - 1))]
-    return Plan([*ready, *extra], categories, budget, waste, valid,
-                held_back=len(missing) - len(ready))
+    spare = max(0, room - RESERVE)  # beyond RESERVE: the categories first, then the margin
+    extra = [s for s in margin if hashes[s.id] not in cached][:min(MARGIN, max(0, spare - 1))]
+    return Plan([*missing, *extra], spare >= 1, budget, waste, valid)
 
 
 def prepared_use(published: Sequence[str], prepared: Collection[str]) -> tuple[int, int]:

@@ -18,12 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aidigest.config import Config
 from aidigest.errors import InputError
 from aidigest.live.ingest import poll
-from aidigest.live.plan import MARGIN, SETTLE_MINUTES, Plan, plan_writes
+from aidigest.live.plan import MARGIN, Plan, plan_writes
 from aidigest.models import DigestItem, RunReport, Slot, Story
 from aidigest.scheduler import DONE_STATES
 from aidigest.slots import slot_containing
@@ -81,20 +81,15 @@ def cached_hashes(cfg: Config, store: Store, stories: Sequence[Story]) -> set[st
     return found
 
 
-def _settled(stories: Sequence[Story], now: datetime, minutes: float) -> set[str]:
-    """Stories whose newest post is at least ``minutes`` old (less likely to change)."""
-    edge = now - timedelta(minutes=minutes)
-    return {s.id for s in stories if max(p.created_at for p in s.posts) <= edge}
-
-
 def prepare_slot(
     cfg: Config, store: Store, slot: Slot | None = None, *, fetch: bool = True,
     final: bool = True, now: datetime | None = None, say: Say | None = None,
     should_stop: Callable[[], bool] | None = None, deadline: float | None = None,
 ) -> PrepareResult:
-    """Prepare ``slot`` (default: the open one). ``final``: the last prepare before the close
-    (writes the margin and asks for the categories; a periodic one writes only settled chosen
-    stories). ``deadline`` (``time.monotonic()``): calls not answered by then are given up.
+    """Prepare ``slot`` (default: the open one). ``final`` (the default, and the scheduler's
+    last prepare before the close) writes ahead; a periodic one fetches, embeds and builds
+    the stories only (see :func:`aidigest.live.plan.plan_writes`). ``deadline``
+    (``time.monotonic()``): calls not answered by then are given up.
     KeyboardInterrupt is recorded (outcome ``interrupted``) and raised again."""
     tell = say or (lambda _m: None)
     moment = now or now_utc()
@@ -161,8 +156,7 @@ def _prepare(
     before = store.get_prepare(slot.key)
     plan = plan_writes(chosen, margin, hashes, prepared,
                        cached_hashes(cfg, store, [*chosen, *margin]),
-                       before.calls if before else 0, final=final,
-                       settled=None if final else _settled(chosen, now, SETTLE_MINUTES))
+                       before.calls if before else 0, final=final)
     say(f"prepare {slot.key}: {len(stories)} stories, {len(chosen)} chosen; {plan.describe()}")
     writer = make_writer(cfg, store, slot_key=slot.key, report=report, deadline=deadline,
                          should_stop=should_stop)
