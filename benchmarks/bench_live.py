@@ -33,7 +33,6 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from aidigest.config import Config, load_config  # noqa: E402
 from aidigest.live.ingest import poll  # noqa: E402
 from aidigest.live.loop import LiveWork  # noqa: E402
-from aidigest.live.plan import FINAL_LEAD_SECONDS  # noqa: E402
 from aidigest.publish import init_site  # noqa: E402
 from aidigest.scheduler import Scheduler, pipeline_runner, store_done_checker  # noqa: E402
 from aidigest.slots import parse_slot  # noqa: E402
@@ -46,6 +45,9 @@ DIGEST_RATIO_BOUND = 0.35
 CALLS_RATIO_BOUND = 1.3
 LATENCY_BOUND_S = 30.0
 LATENCY_AIM_S = 10.0
+#: the final prepare's lead in the bench (the default, 60 s, only makes the run longer: the
+#: final prepare of the sample window takes ~15 s with a 4 s model)
+FINAL_LEAD_S = 30.0
 ITEM = re.compile(r"^\d+\.\s+\[.*$", re.M)
 
 
@@ -145,38 +147,41 @@ class FastClock:
 def _scheduled(server: ChatServer, root: Path, speed: float, prepare: bool) -> float:
     """Slot end -> built page under the scheduler (real seconds), with or without prepares."""
     cfg = _project(root, server, "poll_minutes = 10\nprepare_minutes = 30\ndelay_seconds = 5\n")
-    tail = FINAL_LEAD_SECONDS + 60  # the final prepare and the close run at real speed
-    clock = FastClock(SLOT.start_utc, SLOT.end_utc - timedelta(seconds=tail), speed, root)
+    clock = FastClock(SLOT.start_utc + timedelta(minutes=1),  # the previous slot is done
+                      SLOT.end_utc - timedelta(seconds=FINAL_LEAD_S + 10), speed,
+                      root)  # the final prepare and the close run at real speed
     clock.sleep(0)
     said: list[str] = []
     scheduler = Scheduler(cfg, pipeline_runner(cfg, said.append, clock=clock),
                           store_done_checker(cfg), clock=clock, sleep=clock.sleep, say=said.append)
     if prepare:
-        scheduler.while_open = LiveWork(cfg, said.append, clock=clock)
+        scheduler.while_open = LiveWork(cfg, said.append, clock=clock, final_lead=FINAL_LEAD_S)
     scheduler.wait_for_next()
     scheduler.run_pending()
-    if scheduler.outcomes.get(SLOT.key) != "published":
-        raise RuntimeError(f"the scheduled close did not publish: {said[-5:]}")
+    if scheduler.outcomes != {SLOT.key: "published"}:
+        raise RuntimeError(f"the scheduled close did not publish {SLOT.key}: {said[-5:]}")
     with open_store(cfg.store_path) as store:
         latency = store.recent_latencies(1)[0]
     return latency.seconds
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
+    """Quick (~60 s): one digest pair, no schedule rows. Full (~10 min): three of each."""
     repeats = 1 if quick else 3
-    pairs, live_lat, cold_lat = [], [], []
+    pairs: list[dict[str, float]] = []
+    live_lat: list[float] = []
+    cold_lat: list[float] = []
     with chat_server() as server, tempfile.TemporaryDirectory() as tmp:
         server.fallback = lambda body: Reply(auto_answer(body), delay=MODEL_S)
         for n in range(repeats):
             pairs.append(_digest_pair(server, Path(tmp), n))
-            live_lat.append(_scheduled(server, Path(tmp) / f"sched{n}", 720 if quick else 360, True))
             if not quick:
+                live_lat.append(_scheduled(server, Path(tmp) / f"sched{n}", 720, True))
                 cold_lat.append(_scheduled(server, Path(tmp) / f"schedcold{n}", 720, False))
     cold = statistics.median(p["cold_s"] for p in pairs)
     close = statistics.median(p["close_s"] for p in pairs)
     ratio = statistics.median(p["close_s"] / p["cold_s"] for p in pairs)
     calls = max(p["calls_ratio"] for p in pairs)
-    latency = statistics.median(live_lat)
     rows = [
         {"figure": f"digest --slot after prepare, last 30 min added ({int(pairs[0]['items'])} "
                    f"items, same as cold), {MODEL_S:g} s model",
@@ -190,18 +195,19 @@ def run(quick: bool) -> list[dict[str, Any]]:
         {"figure": "LLM calls, prepare + close over cold (worst run)", "median": round(calls, 3),
          "unit": "x", "bound": f"<= {CALLS_RATIO_BOUND}", "ratio": f"{calls:.2f}",
          "ok": calls <= CALLS_RATIO_BOUND},
-        {"figure": f"schedule: slot end -> built page (aim {LATENCY_AIM_S:g} s)",
-         "median": round(latency, 2), "unit": "s", "bound": f"<= {LATENCY_BOUND_S:g} s",
-         "ratio": f"{latency / LATENCY_BOUND_S:.2f}", "ok": latency <= LATENCY_BOUND_S},
     ]
-    if cold_lat:
-        cold_median = statistics.median(cold_lat)
-        rows.append({"figure": "schedule without prepares: slot end -> built page (informational)",
+    if live_lat:
+        latency, cold_median = statistics.median(live_lat), statistics.median(cold_lat)
+        rows.append({"figure": f"schedule: slot end -> built page (aim {LATENCY_AIM_S:g} s)",
+                     "median": round(latency, 2), "unit": "s", "bound": f"<= {LATENCY_BOUND_S:g} s",
+                     "ratio": f"{latency / LATENCY_BOUND_S:.2f}", "ok": latency <= LATENCY_BOUND_S})
+        rows.append({"figure": "schedule without prepares: slot end -> built page (informational; "
+                               "ratio = with / without)",
                      "median": round(cold_median, 2), "unit": "s", "bound": "",
                      "ratio": f"{latency / cold_median:.2f}"})
     return rows
 
 
 if __name__ == "__main__":
-    for row in run(quick="--full" not in sys.argv):
+    for row in run(quick="--quick" in sys.argv):
         print(row)

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from werkzeug import Request
 
+from aidigest.commands import status_tables
 from aidigest.config import config_from_dict, load_config
 from aidigest.live.ingest import poll
 from aidigest.live.loop import LiveWork
@@ -139,11 +141,18 @@ def test_schedule_polls_prepares_and_publishes_right_after_the_close(
     assert scheduler.outcomes[SLOT.key] == "published"
     assert len(server.chat_requests) - asked <= 1  # nothing changed: at most the categories
     with open_store(cfg.store_path) as store:
-        row = status_data(cfg, store)["live"][0]
+        data = status_data(cfg, store)
         run = store.latest_run(SLOT.key)
+    row = data["live"][0]
     assert row["latency_s"] is not None and 5 <= row["latency_s"] < 60
     assert row["used"] >= 8 and row["wasted"] == 0
     assert run and run.report.llm["prepared_used"] == row["used"]
+    console = Console(record=True, width=200)
+    for table in status_tables(data):
+        console.print(table)
+    shown_text = console.export_text()
+    assert "live at the close" in shown_text and f"{row['latency_s']:.1f} s" in shown_text
+    assert f"{row['used']}/0" in shown_text and "prepared x5" in shown_text
 
 
 def test_a_failing_prepare_never_blocks_the_close(tmp_path: Path, server: ChatServer) -> None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from aidigest.config import Config
 from aidigest.errors import AidigestError
 from aidigest.live.ingest import poll
-from aidigest.live.plan import work_due
+from aidigest.live.plan import FINAL_LEAD_SECONDS, work_due
 from aidigest.live.prepare import prepare_slot
 from aidigest.slots import Slot
 from aidigest.store import open_store
@@ -38,6 +38,7 @@ class LiveWork:
     say: Callable[[str], None]
     clock: Callable[[], datetime] = now_utc
     should_stop: Callable[[], bool] = lambda: False
+    final_lead: float = FINAL_LEAD_SECONDS  # the final prepare starts this long before the close
     last_poll: dict[str, datetime] = field(default_factory=dict)
     last_prepare: dict[str, datetime] = field(default_factory=dict)
     final_done: set[str] = field(default_factory=set)
@@ -48,7 +49,7 @@ class LiveWork:
         sched = self.cfg.schedule
         due = work_due(now, slot.end, self.last_poll.get(slot.key),
                        self.last_prepare.get(slot.key), slot.key in self.final_done,
-                       sched.poll_minutes, sched.prepare_minutes)
+                       sched.poll_minutes, sched.prepare_minutes, self.final_lead)
         if due.action is None:
             return due.next_at
         outcome = self._do(due.action, slot, now)
