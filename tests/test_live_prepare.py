@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from aidigest.cli import main
 from aidigest.config import Config, config_from_dict
 from aidigest.errors import InputError
 from aidigest.live.prepare import prepare_slot
@@ -195,3 +197,26 @@ def test_interrupted_prepare_keeps_what_it_wrote_and_the_close_still_runs(
     assert closed.report.outcome == "published"
     assert closed.report.llm["prepared_used"] == len(kept)
     assert closed.report.llm["calls"] == len(closed.report.items) - len(kept) + 1
+
+
+def test_prepare_command_then_status_then_refused_once_published(
+    project: Path, runner: CliRunner
+) -> None:
+    cfg = project / "aidigest.toml"
+    text = cfg.read_text(encoding="utf-8").replace("build = true", "build = false")
+    cfg.write_text(text.replace("embeddings = true", "embeddings = false"), encoding="utf-8")
+    first = runner.invoke(main, ["prepare", "--slot", SLOT.key])
+    assert first.exit_code == 0, first.output
+    assert "prepared 2025-12-07T08:" in first.output and "nothing published" in first.output
+    assert "offline writer needs nothing written ahead" in first.output
+    assert not list((project / "site" / "content" / "posts").glob("*.md"))
+    status = runner.invoke(main, ["status", "--json"])
+    live = json.loads(status.output)["live"]
+    assert live[0]["slot"] == SLOT.key and live[0]["prepared"]["outcome"] == "offline"
+    assert runner.invoke(main, ["run", "--slot", SLOT.key]).exit_code == 0
+    again = runner.invoke(main, ["prepare", "--slot", SLOT.key])
+    assert again.exit_code == 1
+    assert again.output.strip().splitlines()[-1] == (
+        "error: slot 2025-12-07T08 is already published; prepare writes ahead only for the "
+        "open slot or a closed one not yet published")
+    assert "--slot" in runner.invoke(main, ["prepare", "--help"]).output
