@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from aidigest.store import PrepareRecord, SlotLatency, SourceReads, Store, open_store
 from aidigest.store.copy import copy_store
 from aidigest.store.migrate import migrations
@@ -79,3 +81,15 @@ def test_store_copy_carries_the_live_tables(tmp_path: Path, pg_url: str) -> None
         assert dst.prepared_items("S1") == {"h1": "s1"}
         assert dst.source_reads(["S1"]) == src.source_reads(["S1"])
         assert dst.recent_latencies() == src.recent_latencies()
+
+
+def test_migration_numbers_may_skip_only_a_reserved_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aidigest.errors import StoreError
+    from aidigest.store import migrate as mig
+
+    assert 6 in mig.RESERVED
+    monkeypatch.setattr(mig, "RESERVED", frozenset())
+    with pytest.raises(StoreError, match=r"numbering gap at 0007_live\.sql: expected 0006"):
+        mig.migrations()
