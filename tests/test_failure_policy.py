@@ -79,7 +79,7 @@ def test_provider_401_holds_the_slot_then_the_next_scheduled_run_publishes_it(
 
     server.fallback = None  # the key is fixed: the provider answers again
     cfg = load_config(project / "aidigest.toml")
-    due = parse_slot(SLOT).end + timedelta(minutes=cfg.schedule.delay_minutes + 1)
+    due = parse_slot(SLOT).end + timedelta(seconds=cfg.schedule.delay_seconds + 60)
     said: list[str] = []
     scheduler = Scheduler(cfg, pipeline_runner(cfg, said.append), store_done_checker(cfg),
                           clock=lambda: due, say=said.append)

@@ -34,7 +34,7 @@ def _due_window(project: Path, *, catch_up: int = 1) -> Slot:
     so a slot boundary passing during the test cannot lose it); returns that slot."""
     cfg_path = project / "aidigest.toml"
     text = cfg_path.read_text("utf-8")
-    text = re.sub(r"delay_minutes = \d+", "delay_minutes = 0", text)
+    text = re.sub(r"delay_seconds = \d+", "delay_seconds = 0", text)
     text = re.sub(r"catch_up = \d+", f"catch_up = {catch_up}", text)
     text = text.replace("items = { min = 8, max = 12 }", "items = { min = 1, max = 3 }")  # quicker
     text = text.replace("embeddings = true", "embeddings = false")

@@ -29,7 +29,7 @@ def test_schema_is_migrated_and_wal(tmp_path: Path) -> None:
         version = store.conn.execute("PRAGMA user_version").fetchone()[0]
         mode = store.conn.execute("PRAGMA journal_mode").fetchone()[0]
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert version == len(migrations()) >= 1
+    assert version == len(migrations()) == migrations()[-1][0] >= 1
     assert mode == "wal"
     assert {"authors", "posts", "source_cursors", "stories", "digests", "digest_items", "runs",
             "llm_cache", "llm_calls", "embeddings"} <= tables

@@ -262,6 +262,24 @@ def run(config_path: str | None, slot: str | None, offline: bool, dry_run: bool,
 
 
 @main.command()
+@click.option("--slot", default=None,
+              help="Slot end, e.g. 2025-12-07T08 (default: the open slot); a closed slot must "
+                   "not be published yet.")
+@click.option("--no-fetch", is_flag=True, help="Use the posts already stored; fetch nothing.")
+@config_option
+@friendly
+def prepare(config_path: str | None, slot: str | None, no_fetch: bool) -> None:
+    """Fetch, build the stories and write ahead the items likely to be chosen; never publishes.
+
+    Items are cached under each story's content: at the close an unchanged story costs no
+    LLM call, and the digest is the one a cold run makes from the same posts.
+    """
+    from aidigest.commands import prepare_command
+
+    prepare_command(config_path, slot, fetch=not no_fetch)
+
+
+@main.command()
 @config_option
 @click.option("--once", is_flag=True, help="Run the due and missed slots once, then exit.")
 @friendly
@@ -275,7 +293,9 @@ def schedule(config_path: str | None, once: bool) -> None:
 
     cfg = load_config(config_path)
     err.print(f"schedule: slots every {cfg.digest.slot_hours}h in {cfg.digest.timezone}, "
-              f"{cfg.schedule.delay_minutes:g} min after each closes; Ctrl-C or SIGTERM stops")
+              f"published {cfg.schedule.delay_seconds:g} s after each closes (polling every "
+              f"{cfg.schedule.poll_minutes:g} min, preparing every "
+              f"{cfg.schedule.prepare_minutes:g} min); Ctrl-C or SIGTERM stops")
     ran = run_schedule(cfg, err.print, once=once)
     if once:
         sys.exit(ran.exit_status())

@@ -125,6 +125,30 @@ def run_command(
         sys.exit(EXIT_HELD)
 
 
+def prepare_command(config_path: str | None, slot_text: str | None, fetch: bool) -> None:
+    """``aidigest prepare``: write ahead for the open slot (or ``--slot``); never publishes."""
+    from aidigest.live.prepare import prepare_slot
+    from aidigest.scheduler import run_lock
+
+    cfg = load_config(config_path)
+    slot = parse_slot(slot_text, cfg.digest.timezone, cfg.digest.slot_hours) if slot_text else None
+    with run_lock(cfg), interrupt_on_sigterm():
+        store = open_store(cfg.store_target)
+        try:
+            result = prepare_slot(cfg, store, slot, fetch=fetch, say=err.print)
+        except KeyboardInterrupt:
+            err.print("interrupted: the items already written ahead are kept (the close uses "
+                      "them); nothing was published")
+            sys.exit(EXIT_INTERRUPTED)
+        finally:
+            store.close()
+    for note in result.report.notes:
+        err.print(labelled("note:", note))
+    out.print(f"prepared {result.slot}: {result.stories} stories, {result.chosen} chosen; "
+              f"{result.valid} of them written ahead and unchanged; {result.calls} LLM call(s) "
+              "this time; nothing published (the close publishes)")
+
+
 def _run_lock(cfg: Config, dry_run: bool) -> AbstractContextManager[object]:
     """The single-instance lock of the scheduler (none for a dry run, which writes nothing)."""
     from aidigest.scheduler import run_lock
@@ -243,6 +267,8 @@ def status_tables(data: dict[str, Any]) -> list[Table]:
         llm.add_row(period, str(t["calls"]), str(t["prompt_tokens"]),
                     str(t["completion_tokens"]), f"{t['cost']:.4f}")
     shown = [runs, health, llm, _schedule_table(data, tz)]
+    if data.get("live"):
+        shown.append(_live_table(data["live"], tz))
     if data.get("downgrades"):
         notes = Table(title="running without", show_header=False)
         notes.add_column("note")
@@ -250,6 +276,23 @@ def status_tables(data: dict[str, Any]) -> list[Table]:
             notes.add_row(Text(note))  # literal: a hint such as 'aidigest[embeddings]' stays whole
         shown.append(notes)
     return shown
+
+
+def _live_table(rows: list[dict[str, Any]], tz: tzinfo) -> Table:
+    """Per slot: prepared, X reads, slot end -> built page, items written ahead used/wasted."""
+    table = Table(title="live at the close")
+    for col in ("slot", "prepared", "X reads", "all reads", "end -> page", "ahead used/wasted"):
+        table.add_column(col)
+    for r in rows:
+        p = r["prepared"]
+        prepared = (f"{p['outcome']} x{p['runs']} ({p['calls']} calls; last "
+                    f"{local_text(p['last_at'], tz)})" if p else "no")
+        total = sum(v["reads"] for v in r["reads"].values())
+        again = f" ({r['x_rereads']} again)" if r["x_rereads"] else ""
+        latency = f"{r['latency_s']:.1f} s" if r["latency_s"] is not None else ""
+        ahead = f"{r['used']}/{r['wasted']}" if r["latency_s"] is not None and p else ""
+        table.add_row(r["slot"], prepared, f"{r['x_reads']}{again}", str(total), latency, ahead)
+    return table
 
 
 def _schedule_table(data: dict[str, Any], tz: tzinfo) -> Table:

@@ -8,6 +8,7 @@ Relative paths are resolved against the directory of the config file.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -170,11 +171,41 @@ class PublishSection(_Strict):
     mode: Literal["auto", "review"] = "auto"  # review: every run ends as a draft for the desk
 
 
+DELAY_MINUTES_NOTE = ("[schedule] delay_minutes is deprecated: it was read as delay_seconds = {s:g}; "
+                      "write 'delay_seconds = {s:g}' instead (the close now waits seconds, not "
+                      "minutes: posts are fetched all through the window)")
+
+
 class ScheduleSection(_Strict):
-    delay_minutes: float = Field(5.0, ge=0, le=24 * 60, allow_inf_nan=False)
+    # the last short fetch after the close: X's timelines show a post within seconds of its
+    # creation, and every earlier post was fetched while the window was open
+    delay_seconds: float = Field(5.0, ge=0, le=24 * 3600, allow_inf_nan=False)
+    delay_minutes: float | None = Field(None, ge=0, le=24 * 60, allow_inf_nan=False)  # deprecated
+    poll_minutes: float = Field(10.0, gt=0, le=24 * 60, allow_inf_nan=False)
+    prepare_minutes: float = Field(30.0, gt=0, le=24 * 60, allow_inf_nan=False)
     catch_up: int = Field(6, ge=0, le=60)
     # a slot claim's lease; a dead worker's claim is taken over once it has run out
     lease_seconds: float = Field(900.0, gt=0, le=24 * 3600, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_delay(cls, data: Any) -> Any:
+        """An old config's ``delay_minutes`` becomes ``delay_seconds`` (both: an error)."""
+        if isinstance(data, dict) and data.get("delay_minutes") is not None:
+            if data.get("delay_seconds") is not None:
+                raise ValueError("set delay_seconds only (delay_minutes is its deprecated, "
+                                 "older spelling)")
+            minutes = data["delay_minutes"]
+            if isinstance(minutes, int | float) and not isinstance(minutes, bool):
+                return {**data, "delay_seconds": float(minutes) * 60}
+        return data
+
+    @property
+    def deprecations(self) -> list[str]:
+        """What an old config still spells the old way (said once, as a warning)."""
+        if self.delay_minutes is None:
+            return []
+        return [DELAY_MINUTES_NOTE.format(s=self.delay_seconds)]
 
 
 class WebhookNotify(_Strict):
@@ -358,7 +389,20 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(f"cannot read {cfg_path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{cfg_path} is not valid TOML: {exc}") from exc
-    return config_from_dict(data, cfg_path.resolve().parent, cfg_path)
+    cfg = config_from_dict(data, cfg_path.resolve().parent, cfg_path)
+    for note in cfg.schedule.deprecations:
+        _warn_once(f"{cfg_path}: {note}")
+    return cfg
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A deprecation said once per process on stderr (a long ``schedule`` reloads nothing)."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(f"warning: {message}", file=sys.stderr)
 
 
 def config_from_dict(

@@ -234,6 +234,7 @@ class SourceReport:
     newest_at: str | None = None
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
+    reads: int = 0  # posts the source returned (the X API bills each read)
 
 
 @dataclass

@@ -12,12 +12,14 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from aidigest.claims import ClaimLostError, SlotClaim, describe
 from aidigest.config import Config
 from aidigest.errors import AidigestError, InputError
+from aidigest.live.close import account_prepared, record_latency
+from aidigest.live.ingest import record_reads
 from aidigest.models import Digest, ItemProgress, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
 from aidigest.publish.followups import after_publish, notify_event, retry_push
@@ -60,6 +62,7 @@ class RunResult:
     path: Path | None = None
     built: Path | None = None
     stories: list[Story] = field(default_factory=list)
+    built_clock: float | None = None  # time.monotonic() when the page was built (or written)
 
 
 def resolve_slot(cfg: Config, slot: Slot | None, now: datetime | None = None) -> Slot:
@@ -142,9 +145,11 @@ def _run_stages(
     cfg: Config, store: Store, slot: Slot, options: RunOptions, report: RunReport,
     run_id: int, say: Progress, claim: SlotClaim | None = None,
 ) -> RunResult:
+    began, clock = options.now or now_utc(), time.monotonic()
     if options.fetch:
         say("fetch: pulling enabled sources")
         report.sources = fetch_all(cfg, store)
+        record_reads(store, slot.key, report.sources)
         failed = [s.name for s in report.sources if not s.ok]
         if failed:
             report.warn(f"sources failed: {', '.join(failed)} (the others were read; "
@@ -180,6 +185,7 @@ def _run_stages(
     say(f"write: {len(chosen)} items with the {writer.name} writer")
     ranked = sorted((s for s in stories if not s.filtered), key=lambda s: (-s.score, s.id))
     done = write_stage(cfg, writer, chosen, ranked, report, say, deadline=deadline)
+    account_prepared(store, slot, done.stories, report)
     categories = writer.categories(done.items, store.recent_categories(), report)
     made_at = (options.now or now_utc()).astimezone(zone(cfg.digest.timezone)).replace(microsecond=0)
     digest = Digest(slot, made_at, tuple(categories), tuple(done.items), cfg.digest.series)
@@ -199,8 +205,19 @@ def _run_stages(
                              state="draft")
     else:
         result = publish_digest(cfg, store, digest, post_ids, report, say, build=options.build)
+        if result.built_clock is not None:
+            _live_latency(cfg, store, slot, began + timedelta(seconds=result.built_clock - clock),
+                          options.command, report, say)
     result.stories = stories
     return result
+
+
+def _live_latency(cfg: Config, store: Store, slot: Slot, built_at: datetime, command: str,
+                  report: RunReport, say: Progress) -> None:
+    """Record the seconds from the slot's end to its page; said when the slot is recent."""
+    seconds = record_latency(store, slot, built_at, command, report)
+    if seconds < cfg.digest.slot_hours * 3600:
+        say(f"live: page ready {seconds:.1f} s after the slot's end")
 
 
 def review_reason(cfg: Config, slot: Slot) -> str:
@@ -277,9 +294,10 @@ def publish_digest(
         except AidigestError as exc:
             report.warn(str(exc))
             say(f"build: {exc}")
+    ready = time.monotonic()  # the page is live (before git and notifications)
     after_publish(cfg, digest, path, report, say)
     report.outcome = "published-with-warnings" if report.warnings else "published"
-    return RunResult(report, markdown=markdown, path=path, built=built)
+    return RunResult(report, markdown=markdown, path=path, built=built, built_clock=ready)
 
 
 def hold_digest(

@@ -112,21 +112,21 @@ def lock_holder(cfg: Config) -> int | None:
     return pid
 
 
-def due_at(slot: Slot, delay_minutes: float) -> datetime:
+def due_at(slot: Slot, delay_seconds: float) -> datetime:
     """When ``slot`` should run: its end plus the delay that lets late posts arrive."""
-    return slot.end + timedelta(minutes=delay_minutes)
+    return slot.end + timedelta(seconds=delay_seconds)
 
 
 def latest_due(now: datetime, cfg: Config) -> Slot:
     """The newest slot whose due time is at or before ``now``."""
-    delay = timedelta(minutes=cfg.schedule.delay_minutes)
+    delay = timedelta(seconds=cfg.schedule.delay_seconds)
     return latest_finished(now - delay, cfg.digest.timezone, cfg.digest.slot_hours)
 
 
 def next_due(now: datetime, cfg: Config) -> tuple[Slot, datetime]:
     """The first slot that becomes due after ``now`` and when."""
     upcoming = latest_due(now, cfg).next()
-    return upcoming, due_at(upcoming, cfg.schedule.delay_minutes)
+    return upcoming, due_at(upcoming, cfg.schedule.delay_seconds)
 
 
 def candidate_slots(now: datetime, cfg: Config) -> list[Slot]:
@@ -157,10 +157,12 @@ def finished_slots(store: Store, keys: list[str]) -> set[str]:
 
 
 def pipeline_runner(
-    cfg: Config, say: Callable[[str], None], should_stop: Callable[[], bool] | None = None
+    cfg: Config, say: Callable[[str], None], should_stop: Callable[[], bool] | None = None,
+    clock: Clock | None = None,
 ) -> RunOne:
     """The default ``run_one``: fetch + write + publish the slot under the run lock; a stop
-    request after the fetch stage ends the run before anything is written."""
+    request after the fetch stage ends the run before anything is written. ``clock``: the
+    run's "now" (a benchmark's fast clock); default the real time."""
     from aidigest.pipeline import RunOptions, run_slot
     from aidigest.progress import item_line
 
@@ -170,6 +172,7 @@ def pipeline_runner(
             try:
                 options = RunOptions(
                     slot=slot, fetch=True, command="schedule", should_stop=should_stop,
+                    now=clock() if clock else None,
                     on_item=lambda e: say(f"{slot.key} {item_line(e)}"),
                     on_wait=lambda m: say(f"{slot.key} {m}"))
                 result = run_slot(cfg, store, options, progress=lambda m: say(f"{slot.key} {m}"))
@@ -210,6 +213,9 @@ class Scheduler:
     #: run report, ``failed`` (an error kept it from running) or ``claimed`` (another
     #: process held the run lock)
     outcomes: dict[str, str] = field(default_factory=dict)
+    #: work while the next slot is open (polls, prepares: :class:`aidigest.live.loop.LiveWork`):
+    #: called with that slot and the time, returns when it wants to be called again
+    while_open: Callable[[Slot, datetime], datetime | None] | None = None
 
     def stop(self, *_args: object) -> None:
         """Ask the loop to end after the current stage (a signal handler)."""
@@ -285,6 +291,16 @@ class Scheduler:
             left = (when - self.clock()).total_seconds()
             if left <= 0:
                 return
+            if self.while_open is not None:
+                wake = self.while_open(upcoming, self.clock())
+                now = self.clock()
+                left = (when - now).total_seconds()
+                if left <= 0 or self.stop_requested:
+                    return
+                if wake is not None:
+                    left = min(left, max(0.0, (wake - now).total_seconds()))
+                    if left == 0:
+                        continue
             self.sleep(min(left, self.nap_seconds))
 
     def run_forever(self, until: Callable[[], bool] | None = None) -> None:
@@ -346,6 +362,10 @@ def schedule(cfg: Config, say: Callable[[str], None], once: bool = False) -> Sch
     scheduler = Scheduler(cfg, pipeline_runner(cfg, say), store_done_checker(cfg), sleep=nap,
                           say=say)
     scheduler.run_one = pipeline_runner(cfg, say, lambda: scheduler.stop_requested)
+    if not once:  # polls and prepares while each window is open
+        from aidigest.live.loop import LiveWork
+
+        scheduler.while_open = LiveWork(cfg, say, should_stop=lambda: scheduler.stop_requested)
     with stop_on_signals(scheduler, wake):
         if once:
             scheduler.run_pending()

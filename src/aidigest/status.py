@@ -18,7 +18,7 @@ from aidigest.store import DigestSummary, RunRecord, Store
 from aidigest.timeutil import now_utc, parse_instant
 from aidigest.window import downgrades
 
-__all__ = ["held_slots", "pid_alive", "run_duration", "run_outcome", "status_data"]
+__all__ = ["held_slots", "live_slots", "pid_alive", "run_duration", "run_outcome", "status_data"]
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -86,7 +86,34 @@ def status_data(cfg: Config, store: Store) -> dict[str, Any]:
         "posts": store.count_posts(),
         "next_slot": next_slot.key,
         "next_slot_due": due.isoformat(),
+        "live": live_slots(cfg, store),
     }
+
+
+def live_slots(cfg: Config, store: Store, limit: int = 8) -> list[dict[str, Any]]:
+    """Per recent slot: whether it was prepared (runs, calls, last outcome), the posts read
+    from X and from every source while it was open, and, once published, the seconds from
+    its end to the built page with the items written ahead used and wasted."""
+    prepares = {p.slot: p for p in store.recent_prepares(limit)}
+    latencies = {lat.slot: lat for lat in store.recent_latencies(limit)}
+    keys = sorted(set(prepares) | set(latencies), reverse=True)[:limit]
+    x_sources = {s.name for s in cfg.sources if s.kind == "x_api"}
+    reads: dict[str, dict[str, Any]] = {}
+    for r in store.source_reads(keys):
+        reads.setdefault(r.slot, {})[r.source] = r.to_dict()
+    rows = []
+    for key in keys:
+        p, lat, per = prepares.get(key), latencies.get(key), reads.get(key, {})
+        rows.append({
+            "slot": key,
+            "prepared": p.to_dict() if p else None,
+            "x_reads": sum(v["reads"] for n, v in per.items() if n in x_sources),
+            "x_rereads": sum(v["rereads"] for n, v in per.items() if n in x_sources),
+            "reads": per,
+            "latency_s": lat.seconds if lat else None,
+            "used": lat.used if lat else None, "wasted": lat.wasted if lat else None,
+        })
+    return rows
 
 
 def held_slots(cfg: Config, digests: Iterable[DigestSummary], now: datetime) -> list[dict[str, Any]]:

@@ -27,6 +27,14 @@ def overview(cfg: Config, store: Store) -> dict[str, Any]:
                 slot=run["slot"], title="", state="failed", items=0,
                 reason="; ".join(run["errors"])[:300] or run["outcome"],
                 made_at=run["started_at"], published_at=None, path=None))
+    for live in status["live"]:  # prepared ahead of its close, not written yet
+        prep = live["prepared"]
+        if prep and live["slot"] not in known:
+            known.add(live["slot"])
+            slots.append(DigestSummary(
+                slot=live["slot"], title="", state="prepared", items=prep["written"],
+                reason=f"{prep['runs']} prepare(s), last {prep['outcome']}: {prep['note'] or ''}"[:300],
+                made_at=prep["last_at"], published_at=None, path=None))
     slots.sort(key=lambda d: d.slot, reverse=True)
     return {"slots": slots, "status": status, "mode": cfg.publish.mode}
 

@@ -86,6 +86,7 @@ def fetch_one(
         source = build_source(cfg, entry)
         for page in source.fetch(cursors, report):
             new, updated = store.upsert_posts(page)
+            report.reads += len(page)
             report.new += new
             report.updated += updated
             cursors.commit()

@@ -19,15 +19,18 @@ from aidigest.store.records import (
     DigestSummary,
     LlmCall,
     LlmTotals,
+    PrepareRecord,
     RunRecord,
+    SlotLatency,
     SourceHealth,
+    SourceReads,
     StoryRecord,
 )
 
 __all__ = [
     "AliasCount", "AliasEvidence", "Claim", "ClaimAttempt", "DigestItemRecord", "DigestRecord",
-    "DigestSummary", "LlmCall", "LlmTotals", "RunRecord", "SourceHealth", "Store", "StoryRecord",
-    "open_store",
+    "DigestSummary", "LlmCall", "LlmTotals", "PrepareRecord", "RunRecord", "SlotLatency",
+    "SourceHealth", "SourceReads", "Store", "StoryRecord", "open_store",
 ]
 
 

@@ -24,8 +24,11 @@ __all__ = [
     "DigestSummary",
     "LlmCall",
     "LlmTotals",
+    "PrepareRecord",
     "RunRecord",
+    "SlotLatency",
     "SourceHealth",
+    "SourceReads",
     "StoryLink",
     "StoryRecord",
 ]
@@ -227,3 +230,53 @@ class ClaimAttempt:
 
     acquired: bool
     claim: Claim | None
+
+
+@dataclass(frozen=True)
+class PrepareRecord:
+    """What ``aidigest prepare`` did for one slot: how often it ran, the LLM calls all its runs
+    spent, and the last run's outcome (prepared | failed | interrupted), counts and note."""
+
+    slot: str
+    runs: int
+    calls: int
+    stories: int
+    written: int
+    outcome: str
+    note: str | None
+    first_at: str
+    last_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SourceReads:
+    """Posts one source returned while one slot was open (``rereads``: already stored)."""
+
+    slot: str
+    source: str
+    polls: int
+    reads: int
+    rereads: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SlotLatency:
+    """A published slot: seconds from the slot's end to its built page, and how many items
+    written ahead by ``prepare`` were published (``used``) or not (``wasted``)."""
+
+    slot: str
+    slot_end: str
+    built_at: str
+    seconds: float
+    command: str
+    used: int = 0
+    wasted: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

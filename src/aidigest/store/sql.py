@@ -19,6 +19,7 @@ from typing import Any
 from aidigest.errors import StoreError
 from aidigest.models import Author, Digest, Metrics, Post, RunReport, SourceReport, Story
 from aidigest.store.links import LinkAccess
+from aidigest.store.live import LiveQueries
 from aidigest.store.records import (
     AliasCount,
     AliasEvidence,
@@ -79,7 +80,7 @@ _CLAIM = """INSERT INTO slot_claims (slot, owner, host, pid, claimed_at, expires
     RETURNING owner"""
 
 
-class SqlStore(TableAccess, LinkAccess):
+class SqlStore(TableAccess, LinkAccess, LiveQueries):
     """The shared queries. Subclasses implement the ``_``-prefixed plumbing below."""
 
     backend = "sql"

@@ -8,7 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-__all__ = ["TableAccess"]
+__all__ = ["LIVE_TABLES", "TableAccess"]
+
+#: the tables of migration 0007 (live at the close); ``aidigest store copy`` carries them with
+#: every other table it lists (tests/test_live_store.py checks they are copied)
+LIVE_TABLES = ("prepares", "prepared_items", "source_reads", "slot_latency")
 
 
 def quoted(name: str) -> str:

@@ -34,7 +34,8 @@ def run_tasks(
 ) -> Iterator[tuple[int, R]]:
     """Yield ``(index, result)`` as tasks finish. Stops yielding when ``deadline`` (a
     ``clock()`` value) passes, leaving unfinished tasks to die with their threads; raises
-    :class:`Interrupted` as soon as ``should_stop()`` is true. ``on_wait(seconds_waited,
+    :class:`Interrupted` as soon as ``should_stop()`` is true, after yielding the results
+    already finished (a stop never throws away an answer that was paid for). ``on_wait(seconds_waited,
     pending)`` is called every HEARTBEAT_S without a result. A task must not raise."""
     jobs: queue.Queue[int] = queue.Queue()
     done: queue.Queue[tuple[int, R]] = queue.Queue()
@@ -55,6 +56,7 @@ def run_tasks(
     started = last = clock()
     while pending:
         if should_stop is not None and should_stop():
+            yield from _drain(done)  # answers already in are handed back (and stored) first
             raise Interrupted("stop requested while writing")
         now = clock()
         if deadline is not None and now >= deadline:
@@ -70,3 +72,12 @@ def run_tasks(
         pending -= 1
         last = clock()
         yield item
+
+
+def _drain(done: queue.Queue[tuple[int, R]]) -> Iterator[tuple[int, R]]:
+    """The results already finished, without waiting."""
+    while True:
+        try:
+            yield done.get_nowait()
+        except queue.Empty:
+            return
