@@ -102,3 +102,18 @@ def test_the_jsonl_source_says_the_same_in_its_report(project: Path, runner: Cli
     problems = " ".join(health.warnings)
     assert "line 1: url 'javascript:alert(1)' is not an http(s) address" in problems
     assert "line 2: link 'data:x' is not an http(s) address; dropped" in problems
+
+
+def test_clean_text_drops_exactly_the_control_and_surrogate_code_points() -> None:
+    """The one-regex clean_text drops what a per-character Unicode category test drops
+    (Cc and Cs, newline and tab kept), checked over every code point."""
+    import sys
+    import unicodedata
+
+    from aidigest.sources.jsonl import clean_text
+
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    expected = "".join(ch for ch in everything
+                       if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    assert clean_text(everything) == expected
+    assert clean_text("a\x00b\r\nc\td\x85e\ud800f") == "ab\nc\tdef"

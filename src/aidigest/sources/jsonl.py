@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -27,12 +26,15 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 PAGE_SIZE = 500
 
 
+# Unicode's control (Cc: U+0000–U+001F, U+007F–U+009F) and surrogate (Cs) code points, except
+# newline and tab: one regex pass instead of a category lookup per character (the same result,
+# checked over every code point in tests/test_jsonl.py)
+_UNWANTED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def clean_text(text: str) -> str:
     """Drop NUL/control characters and lone surrogates; keep newlines and tabs."""
-    return "".join(
-        ch for ch in text
-        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    return _UNWANTED.sub("", text)
 
 
 def _opt_str(data: dict[str, Any], key: str) -> str | None:

@@ -123,20 +123,22 @@ class SqlStore(TableAccess):
         new = updated = 0
         stamp = iso_utc(now_utc())
         batch = list(posts)
-        for start in range(0, len(batch), CHUNK):
-            chunk = batch[start : start + CHUNK]
-            with self._tx():
+        if not batch:
+            return 0, 0
+        with self._tx():  # one transaction: all of them or none (and one commit, not one a chunk)
+            for start in range(0, len(batch), CHUNK):
+                chunk = batch[start : start + CHUNK]
                 known = self._existing_ids([p.id for p in chunk])
                 authors = {p.author.handle: p.author for p in chunk}
                 self._many(_UPSERT_AUTHOR, [(a.handle, a.name, a.followers, stamp)
                                             for a in authors.values()])
                 self._many(_UPSERT_POST, [_post_args(p, stamp) for p in chunk])
-            for post in chunk:
-                if post.id in known:
-                    updated += 1
-                else:
-                    new += 1
-                    known.add(post.id)
+                for post in chunk:
+                    if post.id in known:
+                        updated += 1
+                    else:
+                        new += 1
+                        known.add(post.id)
         return new, updated
 
     def _existing_ids(self, ids: Sequence[str]) -> set[str]:
