@@ -39,7 +39,7 @@ GROUP_SAMPLE = 16  # members per side compared when two big groups meet
 CLIP_HIGH = 8.0
 GROUP_CAP = 2.0  # log-odds above the link threshold that one pair brings to a group's mean
 BATCH_MIN = 8  # fewer unscored pairs than this are scored one by one
-PRIME_BLOCK = 16384  # pairs whose evidence is computed in one batch, at most
+PRIME_BLOCK = 2048  # pairs whose evidence is computed in one batch, at most
 Verdicts = Mapping[tuple[str, str], bool]
 
 
@@ -84,6 +84,14 @@ class Scored:
             verdict = self.verdicts.get(pair_key(self.feats[i].id, self.feats[j].id))
             if verdict is not None:
                 cache[(i, j)] = self._verdict(verdict)
+
+    def release(self) -> None:
+        """Drop the batch table, the pair scores and the posts' weighed words (most of the
+        memory at 100k posts) once grouping is done: :meth:`explain` recomputes what it needs
+        (the same numbers), for the few pairs it explains."""
+        self.__dict__.pop("table", None)
+        self.cache.clear()
+        self.stats.release()
 
     def _verdict(self, same: bool) -> float:
         return self.model.link_logit + 2.0 if same else -8.0
@@ -250,8 +258,10 @@ def _group_link(scored: Scored, a: list[int], b: list[int]) -> float:
     right = [j for j in b if not scored.feats[j].post.is_repost][:GROUP_SAMPLE]
     if not left or not right:
         return CLIP_HIGH
-    scored.prime((i, j) for i in left for j in right)
-    total = sum(min(GROUP_CAP, scored.score(i, j)) for i in left for j in right)
+    keys = [(i, j) if i < j else (j, i) for i in left for j in right]
+    scored.prime(keys)
+    cache = scored.cache  # prime left every pair in it (what score() would return)
+    total = sum(min(GROUP_CAP, cache[k]) for k in keys)
     return total / (len(left) * len(right))
 
 
@@ -281,6 +291,7 @@ def group_posts(
         if mean < scored.model.group_threshold:
             continue
         comps.union(ra, rb, (i, j))  # explained below, only where a story shows it
+    scored.release()  # reasons are explained pair by pair: the batch arrays are done
     groups = []
     for root, members in comps.members.items():
         said = [_say(scored, r) for r in comps.reasons.get(root, [])[:REASONS]]
