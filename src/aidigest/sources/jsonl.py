@@ -42,9 +42,17 @@ def _opt_str(data: dict[str, Any], key: str) -> str | None:
     return None if value in (None, "") else clean_text(str(value))
 
 
+# An ASCII http(s) address whose host part has no brackets, spaces or controls: urlsplit would
+# find that scheme and a non-empty netloc, so it is not called (the common case, at import)
+_PLAIN_WEB_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=:@-]+(?:[/?#]|$)")
+
+
 def is_web_url(url: str) -> bool:
     """Whether ``url`` is an absolute http(s) address (the only kind a digest links to)."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    if _PLAIN_WEB_URL.match(url):
+        return True
+    parts = urlsplit(url)
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
