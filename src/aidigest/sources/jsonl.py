@@ -24,6 +24,8 @@ from aidigest.timeutil import iso_utc, parse_instant
 REQUIRED = ("id", "url", "author.handle", "created_at", "text")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 PAGE_SIZE = 500
+_TO_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False),
+# without building an encoder for every post
 
 
 # Unicode's control (Cc: U+0000–U+001F, U+007F–U+009F) and surrogate (Cs) code points, except
@@ -101,7 +103,7 @@ def post_from_dict(
     except (TypeError, ValueError):
         raise InputError(f"{where}: author.followers must be a number") from None
     metrics = data.get("metrics")
-    raw = json.dumps(data, ensure_ascii=False)
+    raw = _TO_JSON(data)
     if _LONE_SURROGATE.search(raw):
         raise InputError(
             f"{where}: holds a lone surrogate (an invalid \\ud800–\\udfff escape), which is "

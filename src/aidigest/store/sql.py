@@ -39,6 +39,7 @@ Row = Any  # sqlite3.Row or psycopg's dict row: both read by column name
 DIGEST_STATES = ("published", "draft", "held", "rejected")
 ZERO_METRICS = json.dumps(Metrics().to_dict())  # a feed copy of a post carries no metrics
 CHUNK = 500
+_TO_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False)
 
 _UPSERT_AUTHOR = """INSERT INTO authors (handle, name, followers, updated_at) VALUES (?,?,?,?)
     ON CONFLICT(handle) DO UPDATE SET
@@ -483,7 +484,7 @@ class SqlStore(TableAccess):
 
 def _post_args(post: Post, stamp: str) -> tuple[Any, ...]:
     return (post.id, post.platform, post.url, post.author.handle, iso_utc(post.created_at),
-            post.lang, post.text, json.dumps(list(post.links), ensure_ascii=False), post.reply_to,
+            post.lang, post.text, _TO_JSON(list(post.links)), post.reply_to,
             post.quote_of, post.repost_of, post.conversation_id, json.dumps(post.metrics.to_dict()),
             post.source, post.raw, stamp, stamp)
 
