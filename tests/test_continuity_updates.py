@@ -70,6 +70,16 @@ def test_stages_are_read_clause_by_clause() -> None:
     assert stated("目前该模型仍处于预览测试阶段，尚未正式发布。") == []
     assert stated("GPT-5.4 is coming with a 1M token context window") == []
     (said, clause), = stated("it is in preview, and now available in the API for everyone")
-    assert said == {"available"} and "API" in clause
+    assert said == {"available", "api"} and "API" in clause
     assert "launch" in known_stages(["Mistral released Voxtral TTS, an open-weight model."])
     assert "launch" not in known_stages(["GPT-5.4 teased with a 'sooner than you think' post"])
+
+
+def test_the_api_after_a_consumer_rollout_is_an_update() -> None:
+    rollout = make_post("p1", "OpenAI", "GPT-5.5 is rolling out today to ChatGPT Plus, Pro and "
+                        "Team users: our strongest model for agentic coding and long tasks.",
+                        "2026-03-03T21:00:00Z", 8000)
+    kind, facts = _verdict(rollout, _new("GPT-5.5 is now available in the API for developers: "
+                                         "the strongest GPT model for agentic coding and long "
+                                         "tasks."))
+    assert kind == "update" and "gpt5.5" in facts

@@ -54,9 +54,10 @@ __all__ = ["Continuity", "Published", "prepare", "slot_label"]
 STAGES: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, pattern in {
     "launch": r"(?<![a-z])(released?|launch(?:es|ed)?|introduc\w+|unveil\w*|ships|shipped)"
               r"(?![a-z])|发布|推出",
-    "available": r"(?<![a-z])((?:in|via|through|to) the api|api access|now available|available|"
-                 r"rolling out|rolled out|general availability|ga)(?![a-z])|上线|"
-                 r"开放(?!权重|源)|可用|正式版|全量",
+    "available": r"(?<![a-z])(now available|available|rolling out|rolled out|"
+                 r"general availability|ga)(?![a-z])|上线|开放(?!权重|源)|可用|正式版|全量",
+    "api": r"(?<![a-z])((?:in|via|through|to) the api|api access|api (?:is )?(?:now )?"
+           r"(?:live|available))(?![a-z])|api\s*(?:上线|开放)|(?:上线|开放)\s*api",
     "pricing": r"(?<![a-z])(pricing|price[ds]?|free|per million)(?![a-z])|价格|定价|免费|收费",
     "open": r"(?<![a-z])(open[- ]?sourc\w*|open[- ](?:weights?|models?)|weights)(?![a-z])|"
             r"开源|权重",
@@ -69,6 +70,10 @@ STAGES: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, patter
     "integration": r"(?<![a-z])(integrat\w*)(?![a-z])|集成|接入",
 }.items()}
 FIGURE_STAGES = frozenset({"results", "pricing"})  # stated by a figure: a score, a price
+# Stated by a concrete subject alone: "GPT-5.5 is now available in the API" is news. Not so
+# the wider stages: "Arena 上线 Document Arena", "发布了开源工具 Context Hub" retell what the
+# item reported (two wrong updates on the dev set when "available" and "open" were here too).
+AVAILABILITY = frozenset({"api"})
 # A clause that denies a stage or only announces it: "尚未正式发布", "not yet available",
 # "GPT-5.4 is coming", "reportedly", "疑似已部署".
 NOT_YET = re.compile(
@@ -277,16 +282,19 @@ class Continuity:
 
 def _clause_facts(clause: str, said: set[str], known: frozenset[str],
                   skip: frozenset[str]) -> set[str]:
-    """The new facts of one clause that states the new stages ``said``: a figure for a
-    result or a price; for the other stages a concrete subject and a new figure or name."""
+    """The new facts of one clause that states the new stages ``said``: a new figure for a
+    result or a price; for the other stages a concrete subject and a new figure or name, or,
+    for availability (:data:`AVAILABILITY`), the subject that became available."""
     e = extract(clause)
     figures = {x for x in e.figures if not _YEAR.match(x)}
     names = (e.strong | e.phrases) - skip
     new = {x for x in figures | names if not any(x in y for y in known)}
-    if said <= FIGURE_STAGES and not new & figures:
-        return set()
-    if not said <= FIGURE_STAGES and not (names | (e.names - skip)):
+    if said <= FIGURE_STAGES:
+        return new if new & figures else set()
+    if not (names | (e.names - skip)):
         return set()  # no subject: "it is now available"
+    if said & AVAILABILITY and not new:
+        return set(names)  # the subject reached the stage: that is the news
     return new
 
 
