@@ -112,7 +112,7 @@ def score(run: dict[str, Any], labels: dict[tuple[str, str, str], str]) -> dict[
     cites, prefix = run["cites"], run["prefix"]
     items_of = {d["slot"]: d["items"] for d in run["days"]}
     drops = {"right": 0, "wrong": 0, "unknown": [], "by_cites": 0}
-    updates = {"right": 0, "wrong": 0, "unknown": []}
+    updates = {"right": 0, "wrong": 0, "unknown": [], "linked": 0}
     unmarked, no_mark, total = [], 0, 0
     previous: list[Any] = []
     for day in run["days"]:
@@ -122,6 +122,7 @@ def score(run: dict[str, Any], labels: dict[tuple[str, str, str], str]) -> dict[
             earlier_ids = item.post_ids if item else (link.earlier_post_id,)
             shared = _cited(cites, link.post_ids) & _cited(cites, earlier_ids)
             kind = "drop" if link.kind == "repeat" else "update"
+            updates["linked"] += kind == "update"
             verdict = _label(labels, link.post_ids, link.earlier_post_id, kind)
             if link.kind == "repeat":
                 if shared or verdict == "same":
@@ -168,7 +169,8 @@ def rows(data: Path | None, embeddings: bool = True) -> list[dict[str, Any]]:
                   f"{len(d['unknown'])} unlabelled)", "ok": s["drop_precision"] >= BOUND_DROP},
         {"figure": "continuity: update precision (hand labels)",
          "median": round(s["update_precision"], 3), "unit": "", "bound": "- (reported)",
-         "ratio": f"{u['right']}/{u['right'] + u['wrong']} ({len(u['unknown'])} unlabelled)"},
+         "ratio": f"{u['right']}/{u['right'] + u['wrong']} published ({len(u['unknown'])} "
+                  f"unlabelled; {u['linked']} update links in all)"},
         {"figure": "continuity: unmarked repeats, share of published items",
          "median": round(s["unmarked_share"], 4), "unit": "", "bound": f"<= {BOUND_UNMARKED}",
          "ratio": f"{len(s['unmarked'])}/{s['items']} items of {s['digests']} digests",
@@ -216,6 +218,7 @@ if __name__ == "__main__":
     print(f"drop precision {result['drop_precision']:.3f} ({result['drops']['right']} right, "
           f"{result['drops']['wrong']} wrong, {len(result['drops']['unknown'])} unlabelled); "
           f"update precision {result['update_precision']:.3f} ({result['updates']['right']} right, "
-          f"{result['updates']['wrong']} wrong, {len(result['updates']['unknown'])} unlabelled); "
+          f"{result['updates']['wrong']} wrong, {len(result['updates']['unknown'])} unlabelled, "
+          f"{result['updates']['linked']} update links in all); "
           f"unmarked repeats {len(result['unmarked'])}/{result['items']} = "
           f"{result['unmarked_share']:.4f}; updates without the mark {result['no_mark']}")

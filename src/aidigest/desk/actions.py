@@ -25,13 +25,15 @@ from typing import Any
 
 from aidigest.config import Config
 from aidigest.errors import AidigestError
-from aidigest.models import Digest, DigestItem, Post, RunReport, Story
+from aidigest.models import Continuation, Digest, DigestItem, Post, RunReport, Story
 from aidigest.slots import parse_slot
 from aidigest.store import DigestItemRecord, Store
+from aidigest.stories.continuity import slot_label
 from aidigest.stories.normalize import analysed
 from aidigest.timeutil import iso_utc, now_utc
 from aidigest.writer import gate
 from aidigest.writer.schema import AnswerError, parse_item
+from aidigest.writer.update import DEFAULT_PREFIX
 
 Say = Callable[[str], None]
 EDITABLE = ("draft", "held", "published")
@@ -124,16 +126,20 @@ def bold_terms_in(summary: str, terms: Sequence[str]) -> str:
 
 
 def check_item(
-    title: str, summary: str, terms: Sequence[str], story: Story, author_name: str
+    title: str, summary: str, terms: Sequence[str], story: Story, author_name: str,
+    prefix: str = DEFAULT_PREFIX,
 ) -> tuple[str, str, tuple[str, ...]]:
     """An editor's item checked by the writer's quality gate against ``story`` (every rule an
     LLM item passes but ``chinese``: headline length and cut, summary length, whole bold
     tokens, no repeated sentence, no link or markup, faithful to the posts), then cleaned as
     an LLM answer is (Chinese, stray markdown removed). Returns the cleaned title, summary
-    and key terms; DeskError names the rules it broke (``schema`` for the answer checks)."""
+    and key terms; DeskError names the rules it broke (``schema`` for the answer checks).
+    An update item (its story updates an earlier digest's item) keeps the update rules:
+    ``prefix`` on the headline, the earlier slot's label and a new fact in the summary."""
     title = " ".join(title.split())
     summary = bold_terms_in(" ".join(summary.split()), terms)
-    failures = gate.check_subject(gate.subject_for(title, summary, story, llm=False))
+    failures = gate.check_subject(gate.subject_for(title, summary, story, llm=False,
+                                                   prefix=prefix))
     if failures:
         raise DeskError(f"edit refused by the quality gate ({', '.join(gate.failed_rules(failures))}): "
                         f"{gate.describe(failures)}; nothing was changed")
@@ -158,7 +164,8 @@ def edit_item(cfg: Config, store: Store, slot_key: str, position: int, title: st
     index = _position(draft, position)
     old = draft.digest.items[index]
     story = item_story(store, draft, position)
-    title, summary, keys = check_item(title, summary, terms, story, old.author_name)
+    title, summary, keys = check_item(title, summary, terms, story, old.author_name,
+                                      cfg.render.update_prefix)
     items = list(draft.digest.items)
     items[index] = replace(old, title=title, summary=summary, key_terms=keys, writer="editor",
                            provider=None)
@@ -190,8 +197,25 @@ def slot_story(store: Store, slot_key: str, story_id: str) -> Story:
     row = next((r for r in store.slot_stories(slot_key) if r.story_id == story_id), None)
     if row is None:
         raise DeskError(f"story {story_id} is not among the stories of slot {slot_key}")
-    return _story(store, story_id, row.post_ids, row.representative, row.score, row.reasons,
-                  row.filtered)
+    story = _story(store, story_id, row.post_ids, row.representative, row.score, row.reasons,
+                   row.filtered)
+    return replace(story, continues=continuation(store, slot_key, story_id))
+
+
+def continuation(store: Store, slot_key: str, story_id: str) -> Continuation | None:
+    """The stored link of a story of ``slot_key`` to the earlier item it repeats or updates
+    (with that item's summary, which an update must not repeat), or None: a regenerated or
+    swapped-in update is written as an update again."""
+    link = next((lk for lk in store.story_links(slot_key) if lk.story_id == story_id), None)
+    if link is None:
+        return None
+    earlier = store.get_digest(link.earlier_slot)
+    items = earlier.items if earlier is not None else ()
+    summary = next((i.summary for i in items if i.post_id == link.earlier_post_id), "")
+    return Continuation(kind=link.kind, slot=link.earlier_slot,
+                        label=slot_label(link.earlier_slot), title=link.earlier_title,
+                        summary=summary, post_id=link.earlier_post_id, url=link.earlier_url,
+                        evidence=link.evidence, score=link.score, new_facts=link.new_facts)
 
 
 def _story(store: Store, story_id: str, post_ids: Sequence[str], rep_id: str, score: float = 0.0,
@@ -257,7 +281,7 @@ def _write_candidate(cfg: Config, store: Store, draft: Draft, story: Story) -> t
     if item is not None:
         return item, f"written by {item.writer}" + (f" via {item.provider}" if item.provider else "")
     failed = report.items[-1].fallback_reason if report.items else None
-    item, verdict = OfflineWriter().gated(story)
+    item, verdict = OfflineWriter(cfg.render.update_prefix).gated(story)
     if item is None:
         raise DeskError(f"story {story.id} cannot be swapped in: the LLM gave no usable answer "
                         f"({failed or 'no answer'}) and the offline writer's item was "

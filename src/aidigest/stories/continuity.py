@@ -14,11 +14,14 @@ name (a company, a person) is never the subject, and names that :data:`RECURRING
 recent events share weigh as common names.
 
 A continuing story is then a **repeat** (dropped) or an **update**: one of its new posts is
-itself about the event (it reaches the link threshold against the item's posts), reaches a
-stage of the event none of the item's posts mention (:data:`STAGES`: available, pricing,
-open weights, results, paper, deal, integration) and carries new facts (figures, versioned
-names, multi-word names) that none of the item's posts carry. A retelling with more detail is
-a repeat. Handles are never facts.
+itself about the event (it reaches the link threshold against the item's posts) and states, in
+one clause, a stage of the event none of the item's posts mention (:data:`STAGES`: launch after
+a teaser, available, pricing, open weights, results, paper, deal, integration) with a real new
+fact in that clause: a figure for a result or a price; a concrete subject and a new figure or
+name for the other stages. A clause that denies or only announces a stage (:data:`NOT_YET`:
+"尚未正式发布", "coming soon", "reportedly") states nothing; a stage only named ("the API" in
+a funding story, "benchmarks" in a discussion) carries no fact. A retelling with more detail
+is a repeat. Handles and big-company names are never facts.
 
 Pure: the history (items with their posts) comes in as plain dicts. Does NOT decide the score
 or store the link (see :mod:`.rank` and :mod:`aidigest.window`).
@@ -37,18 +40,24 @@ import numpy as np
 
 from aidigest.models import Author, Continuation, Post
 from aidigest.stories.cluster import GROUP_CAP, GROUP_SAMPLE
-from aidigest.stories.entities import COMMON_NAMES, Lexicon
+from aidigest.stories.entities import COMMON_NAMES, Lexicon, extract
 from aidigest.stories.features import Features, featurize_many
 from aidigest.stories.pairs import WindowStats, evidence, window_stats
 from aidigest.stories.scorer import PairModel, default_model
 
 __all__ = ["Continuity", "Published", "prepare", "slot_label"]
 
-# The stages of an event's life. An update reaches a stage none of the item's posts mention.
+# The stages of an event's life. An update reaches a stage none of the item's posts mention,
+# in a sentence that states it (not negated, not announced as future or rumour) and carries
+# the new fact: RESULTS and PRICING a new figure (a score, a price), the other stages a
+# concrete subject (a product or a name, not just "the model") and a new figure or name.
 STAGES: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, pattern in {
-    "available": r"(?<![a-z])(api|now available|available|rolling out|rolled out|general "
-                 r"availability|ga|ships|shipped|released?|launch(?:es|ed)?)(?![a-z])|上线|开放|"
-                 r"可用|正式版|全量|发布",
+    "launch": r"(?<![a-z])(released?|launch(?:es|ed)?|introduc\w+|unveil\w*|ships|shipped)"
+              r"(?![a-z])|发布|推出",
+    "available": r"(?<![a-z])(now available|available|rolling out|rolled out|"
+                 r"general availability|ga)(?![a-z])|上线|开放(?!权重|源)|可用|正式版|全量",
+    "api": r"(?<![a-z])((?:in|via|through|to) the api|api access|api (?:is )?(?:now )?"
+           r"(?:live|available))(?![a-z])|api\s*(?:上线|开放)|(?:上线|开放)\s*api",
     "pricing": r"(?<![a-z])(pricing|price[ds]?|free|per million)(?![a-z])|价格|定价|免费|收费",
     "open": r"(?<![a-z])(open[- ]?sourc\w*|open[- ](?:weights?|models?)|weights)(?![a-z])|"
             r"开源|权重",
@@ -60,6 +69,22 @@ STAGES: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, patter
             r"收购|融资|起诉|诉讼",
     "integration": r"(?<![a-z])(integrat\w*)(?![a-z])|集成|接入",
 }.items()}
+FIGURE_STAGES = frozenset({"results", "pricing"})  # stated by a figure: a score, a price
+# Stated by a concrete subject alone: "GPT-5.5 is now available in the API" is news. Not so
+# the wider stages: "Arena 上线 Document Arena", "发布了开源工具 Context Hub" retell what the
+# item reported (two wrong updates on the dev set when "available" and "open" were here too).
+AVAILABILITY = frozenset({"api"})
+# A clause that denies a stage or only announces it: "尚未正式发布", "not yet available",
+# "GPT-5.4 is coming", "reportedly", "疑似已部署".
+NOT_YET = re.compile(
+    r"(?<![a-z])(not|no|never|yet to|isn't|aren't|wasn't|won't|hasn't|haven't|coming|soon|"
+    r"will|would|expected|plans?|planned|rumou?r\w*|reportedly|leak\w*|unconfirmed|"
+    r"speculat\w*|teas\w*)(?![a-z])|尚未|暂未|并未|未能|未正式|还没|没有|不会|即将|将于|或将|"
+    r"计划|传闻|疑似|据传|预告|预计|有望")
+PRE_LAUNCH = re.compile(r"(?<![a-z])(teas\w*|leak\w*|rumou?r\w*|coming soon|upcoming|imminent|"
+                        r"waitlist)(?![a-z])|即将|预告|传闻|据传|曝光|内测")
+_SENTENCE = re.compile(r"[。！？!?\n]|(?<=[A-Za-z0-9)\]])\.\s")
+_CLAUSE = re.compile(r"[，,；;：:]")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
@@ -69,6 +94,27 @@ def stages(texts: Iterable[str]) -> set[str]:
     for text in texts:
         low = text.lower()
         found |= {name for name, pattern in STAGES.items() if pattern.search(low)}
+    return found
+
+
+def known_stages(texts: Sequence[str]) -> set[str]:
+    """The stages an item's posts mention; its launch too unless they only announce it
+    (a teaser, a leak, "即将发布"): a retelling says "发布" of what the item reported."""
+    found = stages(texts)
+    if not any(PRE_LAUNCH.search(text.lower()) for text in texts):
+        found.add("launch")
+    return found
+
+
+def stated(text: str) -> list[tuple[set[str], str]]:
+    """Per clause of ``text`` that states stages (neither denies nor only announces them):
+    the stages and the clause. A stage's facts are those of its own clause."""
+    found = []
+    for sentence in _SENTENCE.split(text):
+        for clause in _CLAUSE.split(sentence):
+            said = stages([clause]) if not NOT_YET.search(clause.lower()) else set()
+            if said:
+                found.append((said, clause))
     return found
 
 
@@ -203,10 +249,8 @@ class Continuity:
         if not found:
             return None
         score, _slot, item, said = max(found, key=lambda t: (t[0], t[1]))
-        known = stages(f.text for f in item.feats)
-        carriers = [f for f in fresh if f.id not in item.post_ids and self._about(f, item)
-                    and stages([f.text]) - known and self.new_facts([f], item)]
-        facts = self.new_facts(carriers, item)
+        known = known_stages([f.text for f in item.feats])
+        facts = self.new_facts([f for f in fresh if f.id not in item.post_ids], item, known)
         kind = "update" if facts else "repeat"
         return Continuation(kind=kind, slot=item.slot, label=slot_label(item.slot),
                             title=item.title, summary=item.summary, post_id=item.post_id,
@@ -217,19 +261,41 @@ class Continuity:
         """Whether one post is itself about the item's event (links to one of its posts)."""
         return any(self._score(f, g) >= self.model.link_logit for g in item.feats[:GROUP_SAMPLE])
 
-    def new_facts(self, fresh: Sequence[Features], item: Published) -> tuple[str, ...]:
-        """Facts of the new posts about the event that none of the item's posts carry."""
-        known = item.facts
+    def new_facts(self, fresh: Sequence[Features], item: Published,
+                  known: set[str] | None = None) -> tuple[str, ...]:
+        """New facts of the new posts about the event: facts none of the item's posts carry,
+        in a clause that states a stage of the event none of them mention (``known``: the
+        stages they do mention). A retelling with more detail, a stage only named ("the
+        API", "benchmarks"), denied or announced ("尚未正式发布") carries none."""
+        known = known_stages([f.text for f in item.feats]) if known is None else known
         found: set[str] = set()
+        facts = item.facts
         for f in fresh:
             if f.id in item.post_ids or not self._about(f, item):
                 continue
-            e = f.ents
-            handles = e.mentions | {f.post.author.handle.lower()}
-            facts = e.strong | e.phrases | {x for x in e.figures if not _YEAR.match(x)}
-            found |= {x for x in facts - handles - COMMON_NAMES
-                      if not any(x in y for y in known)}
+            skip = f.ents.mentions | {f.post.author.handle.lower()} | COMMON_NAMES
+            for said, clause in stated(f.text):
+                if said - known:
+                    found |= _clause_facts(clause, said - known, facts, skip)
         return tuple(sorted(found))
+
+
+def _clause_facts(clause: str, said: set[str], known: frozenset[str],
+                  skip: frozenset[str]) -> set[str]:
+    """The new facts of one clause that states the new stages ``said``: a new figure for a
+    result or a price; for the other stages a concrete subject and a new figure or name, or,
+    for availability (:data:`AVAILABILITY`), the subject that became available."""
+    e = extract(clause)
+    figures = {x for x in e.figures if not _YEAR.match(x)}
+    names = (e.strong | e.phrases) - skip
+    new = {x for x in figures | names if not any(x in y for y in known)}
+    if said <= FIGURE_STAGES:
+        return new if new & figures else set()
+    if not (names | (e.names - skip)):
+        return set()  # no subject: "it is now available"
+    if said & AVAILABILITY and not new:
+        return set(names)  # the subject reached the stage: that is the news
+    return new
 
 
 # Log-odds above the link threshold that the best pair must reach across slots when the two

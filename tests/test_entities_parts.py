@@ -1,0 +1,33 @@
+"""A name's parts count once (issue 21), as far as it is landed: a multi-word name that is a
+known name is one key, so two posts that share it share one name, not three. Posts written
+for these tests."""
+
+from __future__ import annotations
+
+from aidigest.stories.entities import extract
+from aidigest.stories.features import featurize_many
+from aidigest.stories.pairs import FEATURES, evidence, window_stats
+from stories_eval import make_post
+
+
+def test_a_known_multi_word_name_is_one_key() -> None:
+    e = extract("New open models on Hugging Face this week")
+    assert e.phrases == {"huggingface"} and not e.names & {"hugging", "face"}
+    assert "huggingface" in extract("HuggingFace ships a new hub").names  # one spelling, one key
+
+
+def test_other_multi_word_names_keep_their_parts() -> None:
+    e = extract("Anthropic ships a big Claude Cowork update; Andrej Karpathy likes it")
+    assert {"claude", "cowork", "andrej", "karpathy"} <= e.names
+    assert {"claudecowork", "andrejkarpathy"} <= e.phrases
+
+
+def test_two_posts_sharing_a_known_name_share_it_once() -> None:
+    posts = [make_post("a", "x", "Moondream 3 is now on Hugging Face with open weights for "
+                       "on-device vision.", "2026-03-04T21:00:00Z", 100),
+             make_post("b", "y", "Kokoro TTS v2 lands on Hugging Face: a tiny speech model that "
+                       "runs in the browser.", "2026-03-04T21:10:00Z", 100)]
+    fa, fb = featurize_many(posts)
+    stats = window_stats([fa, fb])
+    names = evidence(fa, fb, stats, None).values[FEATURES.index("names")]
+    assert names == stats.weight("huggingface")  # not hugging + face + huggingface
