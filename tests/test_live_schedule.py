@@ -26,6 +26,7 @@ from aidigest.scheduler import Scheduler, pipeline_runner, store_done_checker
 from aidigest.slots import parse_slot
 from aidigest.status import status_data
 from aidigest.store import open_store
+from aidigest.stories.feature_cache import FeatureCache
 from llm_server import ChatServer
 from sources_replay import CANARY, Replay
 from test_live_prepare import _sample, _write
@@ -114,11 +115,14 @@ def test_schedule_polls_prepares_and_publishes_right_after_the_close(
     clock = FakeClock(SLOT.start_utc + timedelta(minutes=1), tmp_path)
     clock.sleep(0)
     said: list[str] = []
-    scheduler = Scheduler(cfg, pipeline_runner(cfg, said.append, clock=clock),
+    features = FeatureCache()  # filled by the polls, used by the prepares and the close
+    scheduler = Scheduler(cfg, pipeline_runner(cfg, said.append, clock=clock, features=features),
                           store_done_checker(cfg), clock=clock, sleep=clock.sleep, say=said.append)
-    work = LiveWork(cfg, said.append, clock=clock)
+    work = LiveWork(cfg, said.append, clock=clock, features=features)
     scheduler.while_open = work
     scheduler.wait_for_next()  # the window, up to the close + delay_seconds
+    stats = features.stats  # each post featurised once per alias table (a mined alias resets it)
+    assert len(features) > 50 and stats.misses <= len(features) * (1 + stats.resets) < stats.hits
     assert clock.now >= SLOT.end + timedelta(seconds=5)
     actions = [a for _s, a, _o in work.done]
     assert actions.count("prepare") == 4 and actions.count("final") == 1
@@ -147,6 +151,10 @@ def test_schedule_polls_prepares_and_publishes_right_after_the_close(
     assert row["latency_s"] is not None and 5 <= row["latency_s"] < 60
     assert row["used"] >= 8 and row["wasted"] == 0
     assert run and run.report.llm["prepared_used"] == row["used"]
+    late = sum(s.new for s in run.report.sources)  # only posts the close's fetch brought
+    assert features.last.misses <= late and features.last.hits >= len(features) - late > 50
+    assert f"features: {features.last.hits:,} of {len(features):,} posts from the features cache" \
+        " (computed as they arrived)" in run.report.notes
     console = Console(record=True, width=200)
     for table in status_tables(data):
         console.print(table)

@@ -28,6 +28,7 @@ from aidigest.slots import latest_finished, zone
 from aidigest.sources.runner import fetch_all
 from aidigest.store import Store
 from aidigest.stories import select_stories
+from aidigest.stories.feature_cache import FeatureCache
 from aidigest.timeutil import iso_utc, now_utc
 from aidigest.window import stories_between
 from aidigest.write_stage import write_stage
@@ -53,6 +54,7 @@ class RunOptions:
     should_stop: Callable[[], bool] | None = None  # checked between stages and while writing
     on_item: Callable[[ItemProgress], None] | None = None  # each written item (progress)
     on_wait: Callable[[str], None] | None = None  # a line while no item finishes for a while
+    features: FeatureCache | None = None  # the schedule process's per-post features cache
 
 
 @dataclass
@@ -72,10 +74,10 @@ def resolve_slot(cfg: Config, slot: Slot | None, now: datetime | None = None) ->
 
 
 def make_stories(cfg: Config, store: Store, slot: Slot, report: RunReport,
-                 run_id: int | None = None) -> list[Story]:
+                 run_id: int | None = None, features: FeatureCache | None = None) -> list[Story]:
     """The stories of a slot (:func:`aidigest.window.stories_between`), saved in the store."""
     stories = stories_between(cfg, store, slot.start_utc, slot.end_utc, report,
-                              run_id=run_id, slot_key=slot.key)
+                              run_id=run_id, slot_key=slot.key, features=features)
     report.stories = len(stories)
     store.save_stories(slot.key, stories)
     return stories
@@ -173,7 +175,7 @@ def _run_stages(
         return RunResult(report, path=local, built=_build_if_missing(cfg, local, options, report, say)
                          if local.exists() else None)
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
-    stories = make_stories(cfg, store, slot, report, run_id)
+    stories = make_stories(cfg, store, slot, report, run_id, options.features)
     deadline = time.monotonic() + cfg.llm.run_deadline_seconds
     writer, chosen = _select(cfg, store, stories, options, report, slot, run_id, deadline)
     if not chosen:

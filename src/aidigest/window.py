@@ -27,12 +27,13 @@ from aidigest.store.memory import add_alias_evidence, alias_counts
 from aidigest.stories import build_stories, featurize_posts
 from aidigest.stories.aliases import accepted, mine
 from aidigest.stories.entities import Lexicon, default_lexicon
+from aidigest.stories.feature_cache import FeatureCache
 from aidigest.stories.gloss import dictionary_problem
 from aidigest.stories.normalize import ANALYSED_CHARS, analysed
 from aidigest.stories.scorer import PairModel, load_model
 
 __all__ = ["alias_table", "continuity_notes", "cut_note", "downgrades", "history_for", "stories_between",
-           "window_posts"]
+           "warm_features", "window_posts"]
 
 
 CONTEXT_SPAN = 3  # names recurring over this many novelty windows weigh as common names
@@ -157,12 +158,13 @@ def _model(cfg: Config) -> PairModel | None:
 
 def stories_between(
     cfg: Config, store: Store, start: datetime, end: datetime, report: RunReport | None = None,
-    *, run_id: int | None = None, slot_key: str = "",
+    *, run_id: int | None = None, slot_key: str = "", features: FeatureCache | None = None,
 ) -> list[Story]:
     """The ONE way every caller builds the stories of a window: the same posts, embeddings,
     novelty history, aliases, LLM verdicts, settings and pair model. A post's text is
     analysed up to :data:`~aidigest.stories.normalize.ANALYSED_CHARS` characters (``report``
-    names the posts that were cut)."""
+    names the posts that were cut). ``features``: the long-lived process's per-post features
+    cache (the same stories, fewer posts featurised)."""
     posts, cut = analysed(window_posts(store, start, end))
     if report is not None:
         for missing in downgrades(cfg):
@@ -177,10 +179,15 @@ def stories_between(
     aliases = _extra_aliases(cfg, store, posts)
     model = _model(cfg)
     verdicts, feats = None, None
+    if features is not None:
+        feats = features.features(posts, aliases)
+        if report is not None:
+            report.note(f"features: {features.last.hits:,} of {len(feats):,} posts from the "
+                        "features cache (computed as they arrived)")
     if cfg.stories.llm_adjudicate and cfg.llm.providers:
         from aidigest.writer.adjudicate import adjudicate_window
 
-        feats = featurize_posts(posts, aliases)  # featurised once for both
+        feats = feats if feats is not None else featurize_posts(posts, aliases)  # once for both
         verdicts = adjudicate_window(cfg, store, feats, embeddings, model,
                                      report=report, run_id=run_id, slot_key=slot_key)
     found = build_stories(
@@ -200,6 +207,15 @@ def stories_between(
         for note in continuity_notes(found):
             report.note(note)
     return found
+
+
+def warm_features(cfg: Config, store: Store, start: datetime, end: datetime,
+                  features: FeatureCache) -> int:
+    """Featurise the window's posts not in ``features`` yet, with the aliases a build would
+    use now (as :func:`stories_between` does); returns how many were computed."""
+    posts, _cut = analysed(window_posts(store, start, end))
+    features.features(posts, _extra_aliases(cfg, store, posts))
+    return features.last.misses
 
 
 def continuity_notes(stories: list[Story], shown: int = 5) -> list[str]:
