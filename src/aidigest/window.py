@@ -139,13 +139,17 @@ def alias_table(cfg: Config, store: Store) -> dict[str, dict[str, Any]]:
     return table
 
 
-def _extra_aliases(cfg: Config, store: Store, posts: list[Post]) -> dict[str, str]:
-    """Mine the window's posts (evidence kept in the store), then the mined and configured
-    aliases beyond the package's table."""
+def _extra_aliases(cfg: Config, store: Store, posts: list[Post],
+                   features: FeatureCache | None = None) -> dict[str, str]:
+    """Mine the window's posts (evidence kept in the store; with ``features``, only the posts
+    it has not seen mined), then the mined and configured aliases beyond the package's table."""
     configured = {k.strip().lower(): v for k, v in configured_aliases(cfg).items()}
     if not cfg.stories.mine_aliases:
         return configured
-    add_alias_evidence(store, mine(posts, Lexicon.build(configured)))
+    fresh = features.unmined(posts, configured) if features is not None else posts
+    add_alias_evidence(store, mine(fresh, Lexicon.build(configured)))
+    if features is not None:
+        features.mark_mined(fresh)
     package = default_lexicon().aliases
     mined = {s.lower(): n for s, n in accepted(alias_counts(store)).items()
              if s.lower() not in package}
@@ -176,7 +180,7 @@ def stories_between(
     history = history_for(cfg, store, end)
     earlier = [p for h in history for p in h["posts"]]  # type: ignore[attr-defined]
     embeddings = embeddings_for([*posts, *earlier], store, enabled=cfg.stories.embeddings)
-    aliases = _extra_aliases(cfg, store, posts)
+    aliases = _extra_aliases(cfg, store, posts, features)
     model = _model(cfg)
     verdicts, feats = None, None
     if features is not None:
@@ -214,7 +218,7 @@ def warm_features(cfg: Config, store: Store, start: datetime, end: datetime,
     """Featurise the window's posts not in ``features`` yet, with the aliases a build would
     use now (as :func:`stories_between` does); returns how many were computed."""
     posts, _cut = analysed(window_posts(store, start, end))
-    features.features(posts, _extra_aliases(cfg, store, posts))
+    features.features(posts, _extra_aliases(cfg, store, posts, features))
     return features.last.misses
 
 

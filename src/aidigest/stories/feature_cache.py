@@ -9,7 +9,12 @@ that compute features. A call with another fingerprint (a newly mined alias, say
 cache first: its entries would be missed anyway. A hit is the cached features rebound to the
 current post (its metrics may have changed), with the lazily computed parts (words,
 specific names, shingle set) carried over, so the result is identical to a cold
-:func:`~aidigest.stories.featurize_posts`. Pure apart from its own memory; no I/O.
+:func:`~aidigest.stories.featurize_posts`.
+
+It also remembers which posts had their alias evidence mined (and stored by the caller) under
+the configured aliases in force, so a build mines only the posts it has not seen: mining is
+per post and storing evidence is idempotent, so the store ends the same. Pure apart from its
+own memory; no I/O.
 """
 
 from __future__ import annotations
@@ -77,6 +82,8 @@ class FeatureCache:
         self.entries: OrderedDict[tuple[str, str], Features] = OrderedDict()
         self.stats = Stats()  # over the cache's life
         self.last = Stats()  # of the latest call
+        self.mined_for: str | None = None  # the fingerprint of the configured aliases mined with
+        self.mined: set[tuple[str, str, bool]] = set()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -107,12 +114,29 @@ class FeatureCache:
             self.entries.popitem(last=False)
         return found
 
+    def unmined(self, posts: Sequence[Post], configured: Mapping[str, str]) -> list[Post]:
+        """The ``posts`` whose alias evidence was not mined under ``configured`` yet (see
+        :meth:`mark_mined`), in their order."""
+        fingerprint = lexicon_fingerprint(configured)
+        if fingerprint != self.mined_for or len(self.mined) > 2 * self.max_posts:
+            self.mined.clear()
+            self.mined_for = fingerprint
+        return [p for p in posts if _mine_key(p) not in self.mined]
+
+    def mark_mined(self, posts: Sequence[Post]) -> None:
+        """Say that the evidence of ``posts`` (from :meth:`unmined`) is now in the store."""
+        self.mined.update(_mine_key(p) for p in posts)
+
     def _use(self, fingerprint: str) -> None:
         if fingerprint != self.fingerprint:
             if self.entries:
                 self.stats.resets += 1
             self.entries.clear()
             self.fingerprint = fingerprint
+
+
+def _mine_key(post: Post) -> tuple[str, str, bool]:
+    return post.id, post_digest(post), post.is_repost
 
 
 def _rebind(cached: Features, post: Post) -> Features:
