@@ -3,7 +3,7 @@
     python benchmarks/continuity_set.py AINEWS_GIT_DIR JUYA_GIT_DIR OUT_DIR
 
 Each day of the dev months (before 2026-03-28, the held-out cut of ``../shared/stories-eval``)
-is one window: that day's 橘鸦AI早报 items and AINews "AI Twitter Recap" bullets, read with the
+is one window: that day's 橘鸦AI早报 items and AINews recap bullets, read with the
 functions of ``../shared/stories-eval/build_dev_set.py`` (imported from that folder at run
 time, never copied). Links are removed and URLs are synthetic, so a match between days must
 come from the text. The ground truth is what each post cites: the X status ids of its links,
@@ -68,7 +68,7 @@ def build(ainews: str, juya: str) -> tuple[list[dict[str, Any]], dict[str, Any]]
         for k, it in enumerate(items[d]):
             pid = f"zh-{d}-{k:02d}"
             text = tools.strip_md(it["title"] + "。" + it["summary"])
-            posts.append(_post(pid, "juya_eval", "橘鸦", "zh",
+            posts.append(_post(pid, "zh_daily", "橘鸦", "zh",
                                start + dt.timedelta(hours=8, minutes=k), text, len(posts)))
             cites[pid] = sorted(tools.status_ids([it["url"], *it["related"]]))
             n += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sysconfig
+import tempfile
 import venv
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,10 @@ from pg_server import cluster, drop_database, fresh_database
 from sources_replay import Replay
 
 REPO = Path(__file__).resolve().parents[1]
+# derived tables cached between runs (stories/diskcache.py) go to a temporary folder, never to
+# ~/.cache: the tests write only to temporary folders (subprocesses inherit this)
+_CACHE = tempfile.TemporaryDirectory(prefix="aidigest-test-cache-")
+os.environ["AIDIGEST_CACHE_DIR"] = _CACHE.name
 SHARED_DATA = REPO.parent / "shared" / "data"
 SAMPLE_SLOT = "2025-12-07T08"
 

@@ -102,3 +102,48 @@ def test_the_jsonl_source_says_the_same_in_its_report(project: Path, runner: Cli
     problems = " ".join(health.warnings)
     assert "line 1: url 'javascript:alert(1)' is not an http(s) address" in problems
     assert "line 2: link 'data:x' is not an http(s) address; dropped" in problems
+
+
+def test_clean_text_drops_exactly_the_control_and_surrogate_code_points() -> None:
+    """The one-regex clean_text drops what a per-character Unicode category test drops
+    (Cc and Cs, newline and tab kept), checked over every code point."""
+    import sys
+    import unicodedata
+
+    from aidigest.sources.jsonl import clean_text
+
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    expected = "".join(ch for ch in everything
+                       if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    assert clean_text(everything) == expected
+    assert clean_text("a\x00b\r\nc\td\x85e\ud800f") == "ab\nc\tdef"
+
+
+def test_is_web_url_agrees_with_urlsplit_on_many_shapes() -> None:
+    """The regex fast path of is_web_url answers as urlsplit does (or raises as it does)."""
+    import random
+    import string
+    from urllib.parse import urlsplit
+
+    from aidigest.sources.jsonl import is_web_url
+
+    def slow(url: str) -> bool | str:
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return "raises"
+        return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+    def fast(url: str) -> bool | str:
+        try:
+            return is_web_url(url)
+        except ValueError:
+            return "raises"
+
+    rng = random.Random(7)
+    alphabet = string.printable + "[]@:/?#é中．℀ \t\r\n\x00"
+    starts = ["http://", "https://", "HTTP://", "hTTps://", "http:/", "http:", "ftp://",
+              "https:///", "//", "", "javascript:", "http://[", "https://@", "http://:80"]
+    for _ in range(30000):
+        url = rng.choice(starts) + "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert fast(url) == slow(url), url

@@ -10,7 +10,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from aidigest.config import config_from_dict
+from aidigest.errors import StoreError
 from aidigest.models import Author, Digest, DigestItem, Metrics, Post, RunReport, Slot, SourceReport, Story
 from aidigest.slots import parse_slot
 from aidigest.status import status_data
@@ -184,3 +187,16 @@ def test_both_backends_have_the_same_migration_numbers() -> None:
     sqlite = [(n, name) for n, name, _ in migrations("sqlite")]
     postgres = [(n, name) for n, name, _ in migrations("postgresql")]
     assert sqlite == postgres and len(sqlite) >= 5
+
+
+def test_a_big_upsert_is_one_transaction_over_chunks(any_store: Store) -> None:
+    """More posts than one chunk (500) in one call: counted right across chunks (a post
+    repeated in a later chunk is an update), and all stored, or none when one row fails."""
+    posts = [_post(str(i)) for i in range(1200)] + [_post("7", 9)]
+    assert any_store.upsert_posts(posts) == (1200, 1)
+    assert any_store.count_posts() == 1200 and any_store.get_posts(["7"])[0].metrics.likes == 9
+    assert any_store.upsert_posts([]) == (0, 0)
+    broken = [_post(f"n{i}") for i in range(700)] + [_post("bad", url=None)]  # url NOT NULL
+    with pytest.raises(StoreError):
+        any_store.upsert_posts(broken)
+    assert any_store.count_posts() == 1200  # the 700 good posts of that call were rolled back

@@ -67,7 +67,8 @@ class Metrics:
         return cls(**values)
 
     def to_dict(self) -> dict[str, int]:
-        return asdict(self)
+        return {"likes": self.likes, "reposts": self.reposts, "replies": self.replies,
+                "quotes": self.quotes, "bookmarks": self.bookmarks, "views": self.views}
 
     @property
     def engagement(self) -> float:

@@ -41,6 +41,7 @@ Row = Any  # sqlite3.Row or psycopg's dict row: both read by column name
 DIGEST_STATES = ("published", "draft", "held", "rejected")
 ZERO_METRICS = json.dumps(Metrics().to_dict())  # a feed copy of a post carries no metrics
 CHUNK = 500
+_TO_JSON = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False)
 
 _UPSERT_AUTHOR = """INSERT INTO authors (handle, name, followers, updated_at) VALUES (?,?,?,?)
     ON CONFLICT(handle) DO UPDATE SET
@@ -125,20 +126,22 @@ class SqlStore(TableAccess, LinkAccess, LiveQueries):
         new = updated = 0
         stamp = iso_utc(now_utc())
         batch = list(posts)
-        for start in range(0, len(batch), CHUNK):
-            chunk = batch[start : start + CHUNK]
-            with self._tx():
+        if not batch:
+            return 0, 0
+        with self._tx():  # one transaction: all of them or none (and one commit, not one a chunk)
+            for start in range(0, len(batch), CHUNK):
+                chunk = batch[start : start + CHUNK]
                 known = self._existing_ids([p.id for p in chunk])
                 authors = {p.author.handle: p.author for p in chunk}
                 self._many(_UPSERT_AUTHOR, [(a.handle, a.name, a.followers, stamp)
                                             for a in authors.values()])
                 self._many(_UPSERT_POST, [_post_args(p, stamp) for p in chunk])
-            for post in chunk:
-                if post.id in known:
-                    updated += 1
-                else:
-                    new += 1
-                    known.add(post.id)
+                for post in chunk:
+                    if post.id in known:
+                        updated += 1
+                    else:
+                        new += 1
+                        known.add(post.id)
         return new, updated
 
     def _existing_ids(self, ids: Sequence[str]) -> set[str]:
@@ -485,7 +488,7 @@ class SqlStore(TableAccess, LinkAccess, LiveQueries):
 
 def _post_args(post: Post, stamp: str) -> tuple[Any, ...]:
     return (post.id, post.platform, post.url, post.author.handle, iso_utc(post.created_at),
-            post.lang, post.text, json.dumps(list(post.links), ensure_ascii=False), post.reply_to,
+            post.lang, post.text, _TO_JSON(list(post.links)), post.reply_to,
             post.quote_of, post.repost_of, post.conversation_id, json.dumps(post.metrics.to_dict()),
             post.source, post.raw, stamp, stamp)
 

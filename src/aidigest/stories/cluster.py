@@ -39,6 +39,7 @@ GROUP_SAMPLE = 16  # members per side compared when two big groups meet
 CLIP_HIGH = 8.0
 GROUP_CAP = 2.0  # log-odds above the link threshold that one pair brings to a group's mean
 BATCH_MIN = 8  # fewer unscored pairs than this are scored one by one
+PRIME_BLOCK = 2048  # pairs whose evidence is computed in one batch, at most
 Verdicts = Mapping[tuple[str, str], bool]
 
 
@@ -73,15 +74,24 @@ class Scored:
             for i, j in todo:
                 self.score(i, j)
             return
-        a = np.array([i for i, _ in todo], dtype=np.int64)
-        b = np.array([j for _, j in todo], dtype=np.int64)
-        values, has = evidence_matrix(self.table, self.stats, a, b, self.vectors)
-        scores = self.model.scores(values, has)
-        cache.update(zip(todo, scores.tolist(), strict=True))
+        for begin in range(0, len(todo), PRIME_BLOCK):  # each pair's row is its own: blocks
+            part = todo[begin : begin + PRIME_BLOCK]  # bound the temporary arrays (100k posts)
+            a = np.array([i for i, _ in part], dtype=np.int64)
+            b = np.array([j for _, j in part], dtype=np.int64)
+            values, has = evidence_matrix(self.table, self.stats, a, b, self.vectors)
+            cache.update(zip(part, self.model.scores(values, has).tolist(), strict=True))
         for i, j in todo if self.verdicts else ():
             verdict = self.verdicts.get(pair_key(self.feats[i].id, self.feats[j].id))
             if verdict is not None:
                 cache[(i, j)] = self._verdict(verdict)
+
+    def release(self) -> None:
+        """Drop the batch table, the pair scores and the posts' weighed words (most of the
+        memory at 100k posts) once grouping is done: :meth:`explain` recomputes what it needs
+        (the same numbers), for the few pairs it explains."""
+        self.__dict__.pop("table", None)
+        self.cache.clear()
+        self.stats.release()
 
     def _verdict(self, same: bool) -> float:
         return self.model.link_logit + 2.0 if same else -8.0
@@ -197,11 +207,12 @@ def candidates(feats: Sequence[Features], active: list[int]) -> set[tuple[int, i
     banded = _banded(sigs, np.array(active, dtype=np.int64),
                      np.array([len(feats[i].shingles) > 0 for i in active], dtype=bool))
     only = sorted(banded - pairs)
-    if only:
-        left = np.array([row_of[i] for i, _ in only])
-        right = np.array([row_of[j] for _, j in only])
+    for begin in range(0, len(only), PRIME_BLOCK):  # blocks bound the (pairs x 64) arrays
+        part = only[begin : begin + PRIME_BLOCK]
+        left = np.array([row_of[i] for i, _ in part])
+        right = np.array([row_of[j] for _, j in part])
         similar = (sigs[left] == sigs[right]).mean(axis=1) >= LSH_MIN
-        pairs.update(p for p, keep in zip(only, similar, strict=True) if keep)
+        pairs.update(p for p, keep in zip(part, similar, strict=True) if keep)
     return pairs
 
 
@@ -247,8 +258,10 @@ def _group_link(scored: Scored, a: list[int], b: list[int]) -> float:
     right = [j for j in b if not scored.feats[j].post.is_repost][:GROUP_SAMPLE]
     if not left or not right:
         return CLIP_HIGH
-    scored.prime((i, j) for i in left for j in right)
-    total = sum(min(GROUP_CAP, scored.score(i, j)) for i in left for j in right)
+    keys = [(i, j) if i < j else (j, i) for i in left for j in right]
+    scored.prime(keys)
+    cache = scored.cache  # prime left every pair in it (what score() would return)
+    total = sum(min(GROUP_CAP, cache[k]) for k in keys)
     return total / (len(left) * len(right))
 
 
@@ -278,6 +291,7 @@ def group_posts(
         if mean < scored.model.group_threshold:
             continue
         comps.union(ra, rb, (i, j))  # explained below, only where a story shows it
+    scored.release()  # reasons are explained pair by pair: the batch arrays are done
     groups = []
     for root, members in comps.members.items():
         said = [_say(scored, r) for r in comps.reasons.get(root, [])[:REASONS]]

@@ -278,5 +278,8 @@ def _may_share(left: Sequence[Features], right: Sequence[Features]) -> bool:
         e = f.ents
         if keys_l & (set(f.links) | e.strong | e.phrases | e.names | e.figures):
             return True
-    shingles = {s for f in left for s in f.shingle_set}
-    return any(len(shingles & f.shingle_set) >= 8 for f in right)
+    arrays = [f.shingles for f in left if len(f.shingles)]
+    if not arrays:
+        return False
+    shingles = np.unique(np.concatenate(arrays))  # sorted and unique, as each post's are
+    return any(len(np.intersect1d(shingles, f.shingles, assume_unique=True)) >= 8 for f in right)

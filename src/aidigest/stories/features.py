@@ -71,10 +71,6 @@ class Features:
         return self.ents.names | self.ents.phrases
 
     @cached_property
-    def shingle_set(self) -> frozenset[int]:
-        return frozenset(self.shingles.tolist())
-
-    @cached_property
     def words(self) -> Bag:
         """Content words and what each matches across languages (computed when first needed)."""
         return bag(self.text)
@@ -162,7 +158,16 @@ def featurize_many(posts: Sequence[Post], lexicon: Lexicon | None = None) -> lis
             for (p, lang, text, links, ents), sh in zip(found, shingles, strict=True)]
 
 
-def _shingles_many(texts: Sequence[str]) -> list[np.ndarray]:
+def _shingles_many(texts: Sequence[str], block: int = 2048) -> list[np.ndarray]:
+    """:func:`_shingles` of each text, ``block`` texts at a time (each text's hashes do not
+    depend on the others; the blocks bound the temporary arrays at 100k posts)."""
+    found: list[np.ndarray] = []
+    for begin in range(0, len(texts), block):
+        found.extend(_shingles_block(texts[begin : begin + block]))
+    return found
+
+
+def _shingles_block(texts: Sequence[str]) -> list[np.ndarray]:
     """:func:`_shingles` of each text: the mix is computed over all texts joined, only the
     4-grams inside one text are kept, and one sort of ``(text, hash)`` keys gives each text's
     sorted unique hashes."""
@@ -190,11 +195,14 @@ def _shingles_many(texts: Sequence[str]) -> list[np.ndarray]:
 
 
 def text_similarity(a: Features, b: Features) -> float:
-    """Exact Jaccard similarity of two posts' shingles (as sets: faster on short posts)."""
-    sa, sb = a.shingle_set, b.shingle_set
-    if not sa or not sb:
+    """Exact Jaccard similarity of two posts' shingles: both arrays are sorted and unique, so
+    one ``searchsorted`` counts the shared ones (no set per post is kept: at 100k posts those
+    sets were most of the memory)."""
+    sa, sb = a.shingles, b.shingles
+    if not len(sa) or not len(sb):
         return 0.0
-    inter = len(sa & sb)
+    at = np.minimum(np.searchsorted(sb, sa), len(sb) - 1)
+    inter = int(np.count_nonzero(sb[at] == sa))
     return inter / (len(sa) + len(sb) - inter)
 
 

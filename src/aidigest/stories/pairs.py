@@ -42,6 +42,7 @@ FEATURES = ("link", "strong", "names", "common", "subject", "figures", "overlap"
 CAP = 3.0
 NEIGHBOURS = 10  # nearest neighbours whose mean cosine is a post's baseline
 NEIGHBOUR_POOL = 4096  # posts a baseline is measured against, at most
+WEIGHED_KEPT = 8192  # posts whose weighed words are kept at once, at most
 
 
 @dataclass
@@ -65,11 +66,18 @@ class WindowStats:
         return counts
 
     def weighed(self, f: Features) -> Weighed:
-        """The post's words weighed by this window's frequencies (computed once per post)."""
+        """The post's words weighed by this window's frequencies (kept for the last
+        :data:`WEIGHED_KEPT` posts asked about; the same numbers when computed again)."""
         found = self._weighed.get(f.id)
         if found is None:
+            if len(self._weighed) >= WEIGHED_KEPT:  # bounded memory at 100k posts; pairs
+                self._weighed.clear()  # come group by group, so few are computed twice
             found = self._weighed[f.id] = weigh(f.words, self.word_df, self.n)
         return found
+
+    def release(self) -> None:
+        """Forget the posts' weighed words (recomputed, identically, when asked again)."""
+        self._weighed.clear()
 
     def weight(self, name: str) -> float:
         """1 for a name only the pair shares, towards 0 for a name most posts carry; big-company
