@@ -38,7 +38,7 @@ def _same(got: list[Features], cold: list[Features]) -> None:
     for a, b in zip(got, cold, strict=True):
         assert a.post == b.post and (a.lang, a.text, a.links, a.ents) == (b.lang, b.text, b.links, b.ents)
         assert a.shingles.dtype == b.shingles.dtype and np.array_equal(a.shingles, b.shingles)
-        for name in (*LAZY, "shingle_set"):
+        for name in LAZY:
             assert getattr(a, name) == getattr(b, name), (a.id, name)
 
 

@@ -35,8 +35,7 @@ from aidigest.stories.features import Features, featurize_many
 __all__ = ["FeatureCache", "code_version", "lexicon_fingerprint", "post_digest"]
 
 #: the lazily computed parts of :class:`Features` (``cached_property``) every build uses:
-#: computed when a post is cached, carried over on a hit. (``shingle_set`` is not: only a few
-#: pairs need it, and as Python ints it would be most of the cache's memory.)
+#: computed when a post is cached, carried over on a hit
 LAZY = ("specific", "named", "words")
 
 
