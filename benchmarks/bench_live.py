@@ -37,6 +37,7 @@ from aidigest.publish import init_site  # noqa: E402
 from aidigest.scheduler import Scheduler, pipeline_runner, store_done_checker  # noqa: E402
 from aidigest.slots import parse_slot  # noqa: E402
 from aidigest.store import open_store  # noqa: E402
+from aidigest.stories.feature_cache import FeatureCache  # noqa: E402
 from llm_server import ChatServer, Reply, auto_answer, chat_server  # noqa: E402
 
 SLOT = parse_slot("2025-12-07T08")
@@ -152,10 +153,12 @@ def _scheduled(server: ChatServer, root: Path, speed: float, prepare: bool) -> f
                       root)  # the final prepare and the close run at real speed
     clock.sleep(0)
     said: list[str] = []
-    scheduler = Scheduler(cfg, pipeline_runner(cfg, said.append, clock=clock),
+    features = FeatureCache() if prepare else None  # as ``schedule`` holds it
+    scheduler = Scheduler(cfg, pipeline_runner(cfg, said.append, clock=clock, features=features),
                           store_done_checker(cfg), clock=clock, sleep=clock.sleep, say=said.append)
     if prepare:
-        scheduler.while_open = LiveWork(cfg, said.append, clock=clock, final_lead=FINAL_LEAD_S)
+        scheduler.while_open = LiveWork(cfg, said.append, clock=clock, final_lead=FINAL_LEAD_S,
+                                        features=features)
     scheduler.wait_for_next()
     scheduler.run_pending()
     if scheduler.outcomes != {SLOT.key: "published"}:

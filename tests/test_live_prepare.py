@@ -26,6 +26,7 @@ from aidigest.pipeline import RunOptions, RunResult, run_slot
 from aidigest.publish import init_site
 from aidigest.slots import parse_slot
 from aidigest.store import open_store
+from aidigest.stories.feature_cache import FeatureCache
 from aidigest.writer import prompt as pr
 from llm_server import ChatServer, Reply, auto_answer
 
@@ -95,9 +96,10 @@ def _write(root: Path, posts: list[dict[str, Any]]) -> None:
         "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts), encoding="utf-8")
 
 
-def _close(cfg: Config) -> RunResult:
+def _close(cfg: Config, features: FeatureCache | None = None) -> RunResult:
     with open_store(cfg.store_path) as store:
-        return run_slot(cfg, store, RunOptions(SLOT, fetch=True, now=NOW, command="schedule"))
+        return run_slot(cfg, store, RunOptions(SLOT, fetch=True, now=NOW, command="schedule",
+                                               features=features))
 
 
 def _chosen_story_post(cfg: Config) -> dict[str, Any]:
@@ -119,16 +121,20 @@ def test_close_after_prepares_publishes_what_a_cold_run_publishes(
     cold_root.mkdir()
     live = _config(live_root, server)
     _write(live_root, early)
+    features = FeatureCache()  # as the schedule process holds it: the close reuses the features
     with open_store(live.store_path) as store:
         for n in range(prepares):
-            result = prepare_slot(live, store, SLOT, now=NOW, final=n == prepares - 1)
+            result = prepare_slot(live, store, SLOT, now=NOW, final=n == prepares - 1,
+                                  features=features)
             assert result.outcome == "prepared"
+    featurised = len(features)
     prepare_calls = len(server.chat_requests)
     joined = _chosen_story_post(live)
     late = _late_posts(joined)
     everything = _sample() + late
     _write(live_root, everything)
-    closed = _close(live)
+    closed = _close(live, features)
+    assert (features.last.hits, features.last.misses) == (featurised, len(late))
     close_calls = len(server.chat_requests) - prepare_calls
 
     cold = _config(cold_root, server)

@@ -20,12 +20,20 @@ from aidigest.commands import status_tables
 from aidigest.config import config_from_dict, load_config
 from aidigest.live.ingest import poll
 from aidigest.live.loop import LiveWork
-from aidigest.live.plan import RESERVE, plan_writes, prepared_use, work_due
+from aidigest.live.plan import (
+    CLOSE_WINDOW_SECONDS,
+    RESERVE,
+    at_close,
+    plan_writes,
+    prepared_use,
+    work_due,
+)
 from aidigest.models import Author, Post, Story
 from aidigest.scheduler import Scheduler, pipeline_runner, store_done_checker
 from aidigest.slots import parse_slot
 from aidigest.status import status_data
 from aidigest.store import open_store
+from aidigest.stories.feature_cache import FeatureCache
 from llm_server import ChatServer
 from sources_replay import CANARY, Replay
 from test_live_prepare import _sample, _write
@@ -114,11 +122,14 @@ def test_schedule_polls_prepares_and_publishes_right_after_the_close(
     clock = FakeClock(SLOT.start_utc + timedelta(minutes=1), tmp_path)
     clock.sleep(0)
     said: list[str] = []
-    scheduler = Scheduler(cfg, pipeline_runner(cfg, said.append, clock=clock),
+    features = FeatureCache()  # filled by the polls, used by the prepares and the close
+    scheduler = Scheduler(cfg, pipeline_runner(cfg, said.append, clock=clock, features=features),
                           store_done_checker(cfg), clock=clock, sleep=clock.sleep, say=said.append)
-    work = LiveWork(cfg, said.append, clock=clock)
+    work = LiveWork(cfg, said.append, clock=clock, features=features)
     scheduler.while_open = work
     scheduler.wait_for_next()  # the window, up to the close + delay_seconds
+    stats = features.stats  # each post featurised once per alias table (a mined alias resets it)
+    assert len(features) > 50 and stats.misses <= len(features) * (1 + stats.resets) < stats.hits
     assert clock.now >= SLOT.end + timedelta(seconds=5)
     actions = [a for _s, a, _o in work.done]
     assert actions.count("prepare") == 4 and actions.count("final") == 1
@@ -147,6 +158,10 @@ def test_schedule_polls_prepares_and_publishes_right_after_the_close(
     assert row["latency_s"] is not None and 5 <= row["latency_s"] < 60
     assert row["used"] >= 8 and row["wasted"] == 0
     assert run and run.report.llm["prepared_used"] == row["used"]
+    late = sum(s.new for s in run.report.sources)  # only posts the close's fetch brought
+    assert features.last.misses <= late and features.last.hits >= len(features) - late > 50
+    assert f"features: {features.last.hits:,} of {len(features):,} posts from the features cache" \
+        " (computed as they arrived)" in run.report.notes
     console = Console(record=True, width=200)
     for table in status_tables(data):
         console.print(table)
@@ -171,6 +186,43 @@ def test_a_failing_prepare_never_blocks_the_close(tmp_path: Path, server: ChatSe
                           store_done_checker(cfg), clock=clock, sleep=clock.sleep, say=said.append)
     scheduler.run_pending()
     assert scheduler.outcomes[SLOT.key] == "published"
+
+
+@pytest.mark.parametrize(("after", "recorded"), [(timedelta(minutes=40), True),
+                                                 (timedelta(hours=1, minutes=5), False),
+                                                 (timedelta(days=3), False)])
+def test_latency_is_recorded_only_for_a_run_at_the_close(
+    tmp_path: Path, after: timedelta, recorded: bool
+) -> None:
+    from aidigest.pipeline import RunOptions, run_slot
+    from aidigest.publish import init_site
+
+    init_site(tmp_path / "site")
+    cfg = config_from_dict({"sources": [{"name": "feed", "kind": "jsonl", "path": "posts.jsonl"}],
+                            "stories": {"embeddings": False}, "publish": {"build": False}}, tmp_path)
+    _write(tmp_path, _sample())
+    said: list[str] = []
+    with open_store(cfg.store_path) as store:  # a manual digest, 40 min / 65 min / 3 days late
+        result = run_slot(cfg, store, RunOptions(SLOT, fetch=True, now=SLOT.end + after),
+                          progress=said.append)
+        assert result.report.outcome == "published"
+        rows = status_data(cfg, store)["live"]
+        stored = store.recent_latencies(5)
+    said_latency = [m for m in said if m.startswith("live: page ready")]
+    if recorded:
+        assert [r.slot for r in stored] == [SLOT.key] and stored[0].seconds >= after.total_seconds()
+        assert rows[0]["latency_s"] == stored[0].seconds == result.report.llm["latency_s"]
+        assert len(said_latency) == 1
+    else:
+        assert stored == [] and rows == [] and "latency_s" not in result.report.llm
+        assert said_latency == []
+
+
+def test_at_close_bounds() -> None:
+    end = SLOT.end_utc
+    assert at_close(end, end) and at_close(end, end + timedelta(seconds=CLOSE_WINDOW_SECONDS))
+    assert not at_close(end, end + timedelta(seconds=CLOSE_WINDOW_SECONDS + 1))
+    assert not at_close(end, end - timedelta(seconds=1))
 
 
 def test_work_due_timing() -> None:

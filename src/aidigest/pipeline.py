@@ -20,6 +20,7 @@ from aidigest.config import Config
 from aidigest.errors import AidigestError, InputError
 from aidigest.live.close import account_prepared, record_latency
 from aidigest.live.ingest import record_reads
+from aidigest.live.plan import at_close
 from aidigest.models import Digest, ItemProgress, RunReport, Slot, Story
 from aidigest.publish import build_site, post_path, write_atomic
 from aidigest.publish.followups import after_publish, notify_event, retry_push
@@ -28,6 +29,7 @@ from aidigest.slots import latest_finished, zone
 from aidigest.sources.runner import fetch_all
 from aidigest.store import Store
 from aidigest.stories import select_stories
+from aidigest.stories.feature_cache import FeatureCache
 from aidigest.timeutil import iso_utc, now_utc
 from aidigest.window import stories_between
 from aidigest.write_stage import write_stage
@@ -53,6 +55,7 @@ class RunOptions:
     should_stop: Callable[[], bool] | None = None  # checked between stages and while writing
     on_item: Callable[[ItemProgress], None] | None = None  # each written item (progress)
     on_wait: Callable[[str], None] | None = None  # a line while no item finishes for a while
+    features: FeatureCache | None = None  # the schedule process's per-post features cache
 
 
 @dataclass
@@ -72,10 +75,10 @@ def resolve_slot(cfg: Config, slot: Slot | None, now: datetime | None = None) ->
 
 
 def make_stories(cfg: Config, store: Store, slot: Slot, report: RunReport,
-                 run_id: int | None = None) -> list[Story]:
+                 run_id: int | None = None, features: FeatureCache | None = None) -> list[Story]:
     """The stories of a slot (:func:`aidigest.window.stories_between`), saved in the store."""
     stories = stories_between(cfg, store, slot.start_utc, slot.end_utc, report,
-                              run_id=run_id, slot_key=slot.key)
+                              run_id=run_id, slot_key=slot.key, features=features)
     report.stories = len(stories)
     store.save_stories(slot.key, stories)
     return stories
@@ -173,7 +176,7 @@ def _run_stages(
         return RunResult(report, path=local, built=_build_if_missing(cfg, local, options, report, say)
                          if local.exists() else None)
     say(f"stories: building stories for {slot.key} ({slot.start.isoformat()} – {slot.end.isoformat()})")
-    stories = make_stories(cfg, store, slot, report, run_id)
+    stories = make_stories(cfg, store, slot, report, run_id, options.features)
     deadline = time.monotonic() + cfg.llm.run_deadline_seconds
     writer, chosen = _select(cfg, store, stories, options, report, slot, run_id, deadline)
     if not chosen:
@@ -205,19 +208,19 @@ def _run_stages(
                              state="draft")
     else:
         result = publish_digest(cfg, store, digest, post_ids, report, say, build=options.build)
-        if result.built_clock is not None:
-            _live_latency(cfg, store, slot, began + timedelta(seconds=result.built_clock - clock),
+        if result.built_clock is not None and at_close(slot.end_utc, began):
+            _live_latency(store, slot, began + timedelta(seconds=result.built_clock - clock),
                           options.command, report, say)
     result.stories = stories
     return result
 
 
-def _live_latency(cfg: Config, store: Store, slot: Slot, built_at: datetime, command: str,
+def _live_latency(store: Store, slot: Slot, built_at: datetime, command: str,
                   report: RunReport, say: Progress) -> None:
-    """Record the seconds from the slot's end to its page; said when the slot is recent."""
+    """Record the seconds from the slot's end to its page (a run at the close only: see
+    :func:`aidigest.live.plan.at_close`)."""
     seconds = record_latency(store, slot, built_at, command, report)
-    if seconds < cfg.digest.slot_hours * 3600:
-        say(f"live: page ready {seconds:.1f} s after the slot's end")
+    say(f"live: page ready {seconds:.1f} s after the slot's end")
 
 
 def review_reason(cfg: Config, slot: Slot) -> str:

@@ -25,12 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from aidigest.config import Config
 from aidigest.errors import AidigestError, AlreadyRunningError, Interrupted, StoreError
 from aidigest.slots import Slot, latest_finished, zone
 from aidigest.store import Store, open_store
 from aidigest.timeutil import now_utc
+
+if TYPE_CHECKING:
+    from aidigest.stories.feature_cache import FeatureCache
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +162,12 @@ def finished_slots(store: Store, keys: list[str]) -> set[str]:
 
 def pipeline_runner(
     cfg: Config, say: Callable[[str], None], should_stop: Callable[[], bool] | None = None,
-    clock: Clock | None = None,
+    clock: Clock | None = None, features: FeatureCache | None = None,
 ) -> RunOne:
     """The default ``run_one``: fetch + write + publish the slot under the run lock; a stop
     request after the fetch stage ends the run before anything is written. ``clock``: the
-    run's "now" (a benchmark's fast clock); default the real time."""
+    run's "now" (a benchmark's fast clock); default the real time. ``features``: the
+    per-post features cache the polls filled (:class:`~aidigest.live.loop.LiveWork`)."""
     from aidigest.pipeline import RunOptions, run_slot
     from aidigest.progress import item_line
 
@@ -172,7 +177,7 @@ def pipeline_runner(
             try:
                 options = RunOptions(
                     slot=slot, fetch=True, command="schedule", should_stop=should_stop,
-                    now=clock() if clock else None,
+                    now=clock() if clock else None, features=features,
                     on_item=lambda e: say(f"{slot.key} {item_line(e)}"),
                     on_wait=lambda m: say(f"{slot.key} {m}"))
                 result = run_slot(cfg, store, options, progress=lambda m: say(f"{slot.key} {m}"))
@@ -362,10 +367,15 @@ def schedule(cfg: Config, say: Callable[[str], None], once: bool = False) -> Sch
     scheduler = Scheduler(cfg, pipeline_runner(cfg, say), store_done_checker(cfg), sleep=nap,
                           say=say)
     scheduler.run_one = pipeline_runner(cfg, say, lambda: scheduler.stop_requested)
-    if not once:  # polls and prepares while each window is open
+    if not once:  # polls and prepares while each window is open; the close reuses their features
         from aidigest.live.loop import LiveWork
+        from aidigest.stories.feature_cache import FeatureCache
 
-        scheduler.while_open = LiveWork(cfg, say, should_stop=lambda: scheduler.stop_requested)
+        features = FeatureCache()
+        scheduler.run_one = pipeline_runner(cfg, say, lambda: scheduler.stop_requested,
+                                            features=features)
+        scheduler.while_open = LiveWork(cfg, say, should_stop=lambda: scheduler.stop_requested,
+                                        features=features)
     with stop_on_signals(scheduler, wake):
         if once:
             scheduler.run_pending()

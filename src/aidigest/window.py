@@ -27,12 +27,13 @@ from aidigest.store.memory import add_alias_evidence, alias_counts
 from aidigest.stories import build_stories, featurize_posts
 from aidigest.stories.aliases import accepted, mine
 from aidigest.stories.entities import Lexicon, default_lexicon
+from aidigest.stories.feature_cache import FeatureCache
 from aidigest.stories.gloss import dictionary_problem
 from aidigest.stories.normalize import ANALYSED_CHARS, analysed
 from aidigest.stories.scorer import PairModel, load_model
 
 __all__ = ["alias_table", "continuity_notes", "cut_note", "downgrades", "history_for", "stories_between",
-           "window_posts"]
+           "warm_features", "window_posts"]
 
 
 CONTEXT_SPAN = 3  # names recurring over this many novelty windows weigh as common names
@@ -138,13 +139,17 @@ def alias_table(cfg: Config, store: Store) -> dict[str, dict[str, Any]]:
     return table
 
 
-def _extra_aliases(cfg: Config, store: Store, posts: list[Post]) -> dict[str, str]:
-    """Mine the window's posts (evidence kept in the store), then the mined and configured
-    aliases beyond the package's table."""
+def _extra_aliases(cfg: Config, store: Store, posts: list[Post],
+                   features: FeatureCache | None = None) -> dict[str, str]:
+    """Mine the window's posts (evidence kept in the store; with ``features``, only the posts
+    it has not seen mined), then the mined and configured aliases beyond the package's table."""
     configured = {k.strip().lower(): v for k, v in configured_aliases(cfg).items()}
     if not cfg.stories.mine_aliases:
         return configured
-    add_alias_evidence(store, mine(posts, Lexicon.build(configured)))
+    fresh = features.unmined(posts, configured) if features is not None else posts
+    add_alias_evidence(store, mine(fresh, Lexicon.build(configured)))
+    if features is not None:
+        features.mark_mined(fresh)
     package = default_lexicon().aliases
     mined = {s.lower(): n for s, n in accepted(alias_counts(store)).items()
              if s.lower() not in package}
@@ -157,12 +162,13 @@ def _model(cfg: Config) -> PairModel | None:
 
 def stories_between(
     cfg: Config, store: Store, start: datetime, end: datetime, report: RunReport | None = None,
-    *, run_id: int | None = None, slot_key: str = "",
+    *, run_id: int | None = None, slot_key: str = "", features: FeatureCache | None = None,
 ) -> list[Story]:
     """The ONE way every caller builds the stories of a window: the same posts, embeddings,
     novelty history, aliases, LLM verdicts, settings and pair model. A post's text is
     analysed up to :data:`~aidigest.stories.normalize.ANALYSED_CHARS` characters (``report``
-    names the posts that were cut)."""
+    names the posts that were cut). ``features``: the long-lived process's per-post features
+    cache (the same stories, fewer posts featurised)."""
     posts, cut = analysed(window_posts(store, start, end))
     if report is not None:
         for missing in downgrades(cfg):
@@ -174,13 +180,18 @@ def stories_between(
     history = history_for(cfg, store, end)
     earlier = [p for h in history for p in h["posts"]]  # type: ignore[attr-defined]
     embeddings = embeddings_for([*posts, *earlier], store, enabled=cfg.stories.embeddings)
-    aliases = _extra_aliases(cfg, store, posts)
+    aliases = _extra_aliases(cfg, store, posts, features)
     model = _model(cfg)
     verdicts, feats = None, None
+    if features is not None:
+        feats = features.features(posts, aliases)
+        if report is not None:
+            report.note(f"features: {features.last.hits:,} of {len(feats):,} posts from the "
+                        "features cache (computed as they arrived)")
     if cfg.stories.llm_adjudicate and cfg.llm.providers:
         from aidigest.writer.adjudicate import adjudicate_window
 
-        feats = featurize_posts(posts, aliases)  # featurised once for both
+        feats = feats if feats is not None else featurize_posts(posts, aliases)  # once for both
         verdicts = adjudicate_window(cfg, store, feats, embeddings, model,
                                      report=report, run_id=run_id, slot_key=slot_key)
     found = build_stories(
@@ -200,6 +211,15 @@ def stories_between(
         for note in continuity_notes(found):
             report.note(note)
     return found
+
+
+def warm_features(cfg: Config, store: Store, start: datetime, end: datetime,
+                  features: FeatureCache) -> int:
+    """Featurise the window's posts not in ``features`` yet, with the aliases a build would
+    use now (as :func:`stories_between` does); returns how many were computed."""
+    posts, _cut = analysed(window_posts(store, start, end))
+    features.features(posts, _extra_aliases(cfg, store, posts, features))
+    return features.last.misses
 
 
 def continuity_notes(stories: list[Story], shown: int = 5) -> list[str]:

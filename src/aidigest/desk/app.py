@@ -134,6 +134,9 @@ class Desk:
         try:
             data = await self._with_store(lambda store: views.slot_page(self.cfg, store, key))
         except AidigestError as exc:
+            prepared = await self._with_store(lambda store: views.prepared_page(self.cfg, store, key))
+            if prepared is not None:  # prepared ahead of its close, not written yet
+                return self.page(request, "prepared.html.j2", prepared)
             return self.page(request, "error.html.j2", {"error": str(exc)}, status=404)
         return self.page(request, "slot.html.j2", data)
 

@@ -8,9 +8,12 @@ from typing import Any
 
 from aidigest.config import Config
 from aidigest.desk.actions import load
+from aidigest.errors import SlotError
 from aidigest.models import ItemReport, Post
+from aidigest.slots import parse_slot
 from aidigest.status import status_data
 from aidigest.store import DigestSummary, Store, StoryRecord
+from aidigest.timeutil import iso_utc, now_utc
 
 FAILED = ("failed", "interrupted", "stopped")
 
@@ -103,6 +106,35 @@ def slot_page(cfg: Config, store: Store, slot_key: str) -> dict[str, Any]:
             "runs": [{"id": r.id, "command": r.command, "outcome": r.outcome,
                       "started_at": r.started_at, "errors": r.report.errors} for r in runs],
             "llm": bool(cfg.llm.providers)}
+
+
+def prepared_page(cfg: Config, store: Store, slot_key: str, shown: int = 30) -> dict[str, Any] | None:
+    """A slot that ``prepare`` worked on but no run has written yet: when and how often it was
+    prepared, its stories as last built (the ones written ahead marked), and what happens
+    next. None when the slot has a digest or was never prepared."""
+    try:
+        slot = parse_slot(slot_key, cfg.digest.timezone, cfg.digest.slot_hours)
+    except SlotError:
+        return None
+    prep = store.get_prepare(slot.key)
+    if prep is None or store.get_digest(slot.key) is not None:
+        return None
+    ahead = set(store.prepared_items(slot.key).values())
+    stories = sorted(store.slot_stories(slot.key), key=lambda s: (s.filtered is not None, s.rank))
+    posts = {p.id: p for p in store.get_posts(sorted({s.representative for s in stories[:shown]}))}
+    is_open = now_utc() < slot.end_utc
+    return {
+        "slot": slot.key, "prepare": prep, "open": is_open, "end": iso_utc(slot.end_utc),
+        "next": (f"the window is open; the scheduler's close writes and publishes it "
+                 f"{cfg.schedule.delay_seconds:g} s after the end" if is_open else
+                 f"the window has closed; 'aidigest digest --slot {slot.key}' (or the scheduler) "
+                 "writes it, using the items written ahead"),
+        "stories": [{"id": s.story_id, "rank": s.rank, "score": s.score, "filtered": s.filtered,
+                     "size": len(s.post_ids), "ahead": s.story_id in ahead,
+                     "post": _post_view(posts[s.representative]) if s.representative in posts
+                     else None} for s in stories[:shown]],
+        "total": len(stories), "ahead": len(ahead),
+    }
 
 
 def _parts(parts: dict[str, float]) -> str:

@@ -15,7 +15,8 @@ from aidigest.models import SourceReport
 from aidigest.slots import Slot
 from aidigest.sources.runner import fetch_all
 from aidigest.store import Store
-from aidigest.window import window_posts
+from aidigest.stories.feature_cache import FeatureCache
+from aidigest.window import warm_features, window_posts
 
 __all__ = ["poll", "record_reads"]
 
@@ -27,11 +28,15 @@ def record_reads(store: Store, slot_key: str, reports: Sequence[SourceReport]) -
         store.add_source_reads(slot_key, report.name, report.reads, report.updated)
 
 
-def poll(cfg: Config, store: Store, slot: Slot) -> list[SourceReport]:
-    """Fetch every enabled source once (with their cursors), count the reads under ``slot``
-    and embed the window's posts not embedded yet. A failing source is in its report."""
+def poll(cfg: Config, store: Store, slot: Slot, features: FeatureCache | None = None
+         ) -> list[SourceReport]:
+    """Fetch every enabled source once (with their cursors), count the reads under ``slot``,
+    embed the window's posts not embedded yet and, with a ``features`` cache, featurise those
+    not featurised yet. A failing source is in its report."""
     reports = fetch_all(cfg, store)
     record_reads(store, slot.key, reports)
     if cfg.stories.embeddings:
         embeddings_for(window_posts(store, slot.start_utc, slot.end_utc), store, enabled=True)
+    if features is not None:
+        warm_features(cfg, store, slot.start_utc, slot.end_utc, features)
     return reports

@@ -22,6 +22,7 @@ from aidigest.live.plan import FINAL_LEAD_SECONDS, work_due
 from aidigest.live.prepare import prepare_slot
 from aidigest.slots import Slot
 from aidigest.store import open_store
+from aidigest.stories.feature_cache import FeatureCache
 from aidigest.timeutil import now_utc
 
 __all__ = ["LiveWork"]
@@ -39,6 +40,8 @@ class LiveWork:
     clock: Callable[[], datetime] = now_utc
     should_stop: Callable[[], bool] = lambda: False
     final_lead: float = FINAL_LEAD_SECONDS  # the final prepare starts this long before the close
+    #: per-post features, computed at each poll; the scheduler's close gets the same cache
+    features: FeatureCache | None = None
     last_poll: dict[str, datetime] = field(default_factory=dict)
     last_prepare: dict[str, datetime] = field(default_factory=dict)
     final_done: set[str] = field(default_factory=set)
@@ -69,7 +72,7 @@ class LiveWork:
                 store = open_store(self.cfg.store_target)
                 try:
                     if action == "poll":
-                        reports = poll(self.cfg, store, slot)
+                        reports = poll(self.cfg, store, slot, self.features)
                         self.say(f"{slot.key} poll: {sum(r.new for r in reports)} new post(s), "
                                  f"{sum(r.reads for r in reports)} read")
                         return "polled"
@@ -77,7 +80,7 @@ class LiveWork:
                     result = prepare_slot(
                         self.cfg, store, slot, final=action == "final", now=now,
                         say=lambda m: self.say(f"{slot.key} {m}"), should_stop=self.should_stop,
-                        deadline=time.monotonic() + max(1.0, close_in))
+                        deadline=time.monotonic() + max(1.0, close_in), features=self.features)
                     return result.outcome
                 finally:
                     store.close()

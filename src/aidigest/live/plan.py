@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from aidigest.models import Story
 
-__all__ = ["FINAL_LEAD_SECONDS", "MARGIN", "RESERVE", "SPECULATION_SHARE", "Plan", "WorkDue",
-           "plan_writes", "prepared_use", "work_due"]
+__all__ = ["CLOSE_WINDOW_SECONDS", "FINAL_LEAD_SECONDS", "MARGIN", "RESERVE", "SPECULATION_SHARE",
+           "Plan", "WorkDue", "at_close", "plan_writes", "prepared_use", "work_due"]
 
 #: stories written ahead beyond the chosen ones (for a late change of the selection), at most
 MARGIN = 2
@@ -33,6 +33,16 @@ RESERVE = 3
 SPECULATION_SHARE = 0.3
 #: the last prepare starts this long before the close (it takes ~10 s with a 4 s model)
 FINAL_LEAD_SECONDS = 60.0
+#: a run that starts within this long after its slot's end is the slot's close: its latency
+#: (slot end -> built page) is recorded; a later one (a catch-up, a manual ``digest`` of an
+#: old slot) is not
+CLOSE_WINDOW_SECONDS = 3600.0
+
+
+def at_close(slot_end: datetime, started: datetime, window: float = CLOSE_WINDOW_SECONDS) -> bool:
+    """Whether a run that ``started`` publishes its slot at the close: it began after the
+    slot's end and within ``window`` seconds of it."""
+    return 0 <= (started - slot_end).total_seconds() <= window
 
 
 @dataclass(frozen=True)

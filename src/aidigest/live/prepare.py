@@ -29,6 +29,7 @@ from aidigest.scheduler import DONE_STATES
 from aidigest.slots import slot_containing
 from aidigest.store import Store
 from aidigest.stories import select_stories
+from aidigest.stories.feature_cache import FeatureCache
 from aidigest.timeutil import iso_utc, now_utc
 from aidigest.window import stories_between
 from aidigest.write_stage import next_candidates
@@ -85,11 +86,13 @@ def prepare_slot(
     cfg: Config, store: Store, slot: Slot | None = None, *, fetch: bool = True,
     final: bool = True, now: datetime | None = None, say: Say | None = None,
     should_stop: Callable[[], bool] | None = None, deadline: float | None = None,
+    features: FeatureCache | None = None,
 ) -> PrepareResult:
     """Prepare ``slot`` (default: the open one). ``final`` (the default, and the scheduler's
     last prepare before the close) writes ahead; a periodic one fetches, embeds and builds
     the stories only (see :func:`aidigest.live.plan.plan_writes`). ``deadline``
-    (``time.monotonic()``): calls not answered by then are given up.
+    (``time.monotonic()``): calls not answered by then are given up. ``features``: the
+    scheduler's per-post features cache.
     KeyboardInterrupt is recorded (outcome ``interrupted``) and raised again."""
     tell = say or (lambda _m: None)
     moment = now or now_utc()
@@ -99,7 +102,8 @@ def prepare_slot(
     written: list[tuple[str, str]] = []
     try:
         result = _prepare(cfg, store, slot, report, written, fetch=fetch, final=final,
-                          now=moment, say=tell, should_stop=should_stop, deadline=deadline)
+                          now=moment, say=tell, should_stop=should_stop, deadline=deadline,
+                          features=features)
     except KeyboardInterrupt:
         kept = _record_written(cfg, store, slot, report, written)
         store.record_prepare(slot.key, "interrupted", _calls(report), report.stories, kept,
@@ -132,13 +136,14 @@ def _record_written(cfg: Config, store: Store, slot: Slot, report: RunReport,
 def _prepare(
     cfg: Config, store: Store, slot: Slot, report: RunReport, targets: list[tuple[str, str]], *,
     fetch: bool, final: bool, now: datetime, say: Say, should_stop: Callable[[], bool] | None,
-    deadline: float | None,
+    deadline: float | None, features: FeatureCache | None = None,
 ) -> PrepareResult:
     if fetch:
         sources = poll(cfg, store, slot)
         say(f"prepare {slot.key}: fetched {sum(s.new for s in sources)} new post(s)"
             + "".join(f"; source {s.name} failed: {s.error}" for s in sources if not s.ok))
-    stories = stories_between(cfg, store, slot.start_utc, slot.end_utc, report, slot_key=slot.key)
+    stories = stories_between(cfg, store, slot.start_utc, slot.end_utc, report, slot_key=slot.key,
+                              features=features)
     report.stories = len(stories)
     store.save_stories(slot.key, stories)
     items = cfg.digest.items
