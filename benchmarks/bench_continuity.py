@@ -152,9 +152,14 @@ def score(run: dict[str, Any], labels: dict[tuple[str, str, str], str]) -> dict[
     known_d, known_u = drops["right"] + drops["wrong"], updates["right"] + updates["wrong"]
     return {"drops": drops, "updates": updates, "unmarked": unmarked, "no_mark": no_mark,
             "items": total, "digests": sum(1 for d in run["days"] if d["items"]),
-            "drop_precision": drops["right"] / known_d if known_d else 1.0,
-            "update_precision": updates["right"] / known_u if known_u else 1.0,
+            "drop_precision": drops["right"] / known_d if known_d else None,  # none to judge
+            "update_precision": updates["right"] / known_u if known_u else None,  # none to judge
             "unmarked_share": len(unmarked) / max(total, 1)}
+
+
+def _figure(share: float | None) -> float | str:
+    """A precision, or ``n/a`` when there was nothing to judge (never a perfect 1.0)."""
+    return "n/a" if share is None else round(share, 3)
 
 
 def rows(data: Path | None, embeddings: bool = True) -> list[dict[str, Any]]:
@@ -164,11 +169,12 @@ def rows(data: Path | None, embeddings: bool = True) -> list[dict[str, Any]]:
     d, u = s["drops"], s["updates"]
     return [
         {"figure": "continuity: drop precision (real posts, daily slots)",
-         "median": round(s["drop_precision"], 3), "unit": "", "bound": f">= {BOUND_DROP}",
+         "median": _figure(s["drop_precision"]), "unit": "", "bound": f">= {BOUND_DROP}",
          "ratio": f"{d['right']}/{d['right'] + d['wrong']} ({d['by_cites']} by cited status, "
-                  f"{len(d['unknown'])} unlabelled)", "ok": s["drop_precision"] >= BOUND_DROP},
+                  f"{len(d['unknown'])} unlabelled)",
+         "ok": s["drop_precision"] is not None and s["drop_precision"] >= BOUND_DROP},
         {"figure": "continuity: update precision (hand labels)",
-         "median": round(s["update_precision"], 3), "unit": "", "bound": "- (reported)",
+         "median": _figure(s["update_precision"]), "unit": "", "bound": "- (reported)",
          "ratio": f"{u['right']}/{u['right'] + u['wrong']} published ({len(u['unknown'])} "
                   f"unlabelled; {u['linked']} update links in all)"},
         {"figure": "continuity: unmarked repeats, share of published items",
@@ -215,9 +221,9 @@ if __name__ == "__main__":
     result = score(run_days(Path(args[0]), "--no-embeddings" not in sys.argv), load_labels())
     if "--show" in sys.argv:
         _show(Path(args[0]), result)
-    print(f"drop precision {result['drop_precision']:.3f} ({result['drops']['right']} right, "
+    print(f"drop precision {_figure(result['drop_precision'])} ({result['drops']['right']} right, "
           f"{result['drops']['wrong']} wrong, {len(result['drops']['unknown'])} unlabelled); "
-          f"update precision {result['update_precision']:.3f} ({result['updates']['right']} right, "
+          f"update precision {_figure(result['update_precision'])} ({result['updates']['right']} right, "
           f"{result['updates']['wrong']} wrong, {len(result['updates']['unknown'])} unlabelled, "
           f"{result['updates']['linked']} update links in all); "
           f"unmarked repeats {len(result['unmarked'])}/{result['items']} = "

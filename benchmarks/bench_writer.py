@@ -60,7 +60,7 @@ def naive_prompt_tokens(posts: list[Post]) -> int:
     """Every post of the window, in full, under the item prompt's instructions."""
     data = "\n".join(json.dumps({"author": p.author.display_name, "text": p.text},
                                 ensure_ascii=False) for p in posts)
-    messages = pr.load(pr.ITEM).messages(posts=data, terms="")
+    messages = pr.load(pr.ITEM).messages(posts=data, terms="", update="")
     return estimate_tokens("".join(m["content"] for m in messages))
 
 

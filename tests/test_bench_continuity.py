@@ -55,5 +55,7 @@ def test_scoring_by_cited_status_labels_and_the_mark() -> None:
     s = score(run, {("c", "a", "drop"): "different", ("u", "x", "update"): "update"})
     assert (s["drops"]["right"], s["drops"]["wrong"], s["drops"]["by_cites"]) == (1, 1, 1)
     assert s["drop_precision"] == 0.5 and s["update_precision"] == 1.0
+    none = score({**run, "days": run["days"][:1]}, {})
+    assert none["drop_precision"] is None and none["update_precision"] is None  # nothing to judge
     assert [i.post_id for _slot, i in s["unmarked"]] == ["y"]  # cites what d1 published
     assert s["no_mark"] == 1 and s["items"] == 4  # the update item lacks 更新：
