@@ -8,7 +8,7 @@ at ~77 ms each would take hours), and clustering is timed with (random, normalis
 passed in. Run standalone: ``python benchmarks/bench_stories.py [--quick]``.
 
 Bounds (issue 18): 10k posts at most 1.5 / 2.8 of the CPU time c6c5758 takes, back to back
-(``compare_stories.py``; the quick run checks only "no slower"); peak memory at 100k posts at
+(``compare_stories.py``; the quick run checks only "no slower beyond noise", 1.1); peak memory at 100k posts at
 most 1 GiB; growth 1k → 10k (quick) or 10k → 100k at most 15x. Absolute times are
 informational: on this shared machine they follow the load more than the code.
 """
@@ -34,6 +34,9 @@ from aidigest.stories import build_stories
 
 HERE = Path(__file__).resolve().parent
 AIM_RATIO = 1.5 / 2.8  # issue 18: 10k posts took 2.8 s with c6c5758 on a quiet machine; aim 1.5 s
+# The quick run (CI): no regression beyond the noise of medians of 3 on a shared 2-core machine.
+# Measured on one tree, back to back: 0.90 quiet, 0.96 right after the test suite (load ~3).
+QUICK_RATIO = 1.10
 PEAK_100K_MIB = 1024  # issue 18: peak memory at 100k posts at most 1 GiB
 INFO = "- (informational)"
 _VOCAB = ("model release open weights benchmark agent coding video image voice reasoning api "
@@ -150,8 +153,8 @@ def _compared(quick: bool) -> tuple[dict[str, Any], float | None]:
     from compare_stories import BASE, compare, medians
 
     figure = f"stories: 10k posts, CPU time, this tree / {BASE} (back to back)"
-    bound = 1.0 if quick else AIM_RATIO
-    said = "<= 1 (no regression; quick run)" if quick else (
+    bound = QUICK_RATIO if quick else AIM_RATIO
+    said = f"<= {QUICK_RATIO} (no regression beyond noise; quick run)" if quick else (
         f"<= {AIM_RATIO:.2f} (1.5 s where {BASE} took 2.8 s)")
     try:
         times = compare(BASE, rounds=3)
