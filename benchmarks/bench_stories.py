@@ -8,8 +8,8 @@ at ~77 ms each would take hours), and clustering is timed with (random, normalis
 passed in. Run standalone: ``python benchmarks/bench_stories.py [--quick]``.
 
 Bounds (issue 18): 10k posts at most 1.5 / 2.8 of the CPU time c6c5758 takes, back to back
-(``compare_stories.py``; the quick run checks only "no slower beyond noise", 1.1); peak memory at 100k posts at
-most 1 GiB; growth 1k → 10k (quick) or 10k → 100k at most 15x. Absolute times are
+(``compare_stories.py``; the quick run checks only "no slower beyond noise", 1.1); peak
+memory at 100k posts at most 1 GiB; growth 1k → 10k (quick) or 10k → 100k at most 15x. Absolute times are
 informational: on this shared machine they follow the load more than the code.
 """
 
