@@ -8,8 +8,8 @@ at ~77 ms each would take hours), and clustering is timed with (random, normalis
 passed in. Run standalone: ``python benchmarks/bench_stories.py [--quick]``.
 
 Bounds (issue 18): 10k posts at most 1.5 / 2.8 of the CPU time c6c5758 takes, back to back
-(``compare_stories.py``; the quick run checks only "no slower beyond noise", 1.1); peak
-memory at 100k posts at most 1 GiB; growth 1k → 10k (quick) or 10k → 100k at most 15x. Absolute times are
+(``compare_stories.py``; the quick run only reports it, see below); peak memory at 100k
+posts at most 1 GiB; growth 1k → 10k (quick) or 10k → 100k at most 15x. Absolute times are
 informational: on this shared machine they follow the load more than the code.
 """
 
@@ -34,9 +34,9 @@ from aidigest.stories import build_stories
 
 HERE = Path(__file__).resolve().parent
 AIM_RATIO = 1.5 / 2.8  # issue 18: 10k posts took 2.8 s with c6c5758 on a quiet machine; aim 1.5 s
-# The quick run (CI): no regression beyond the noise of medians of 3 on a shared 2-core machine.
-# Measured on one tree, back to back: 0.90 quiet, 0.96 right after the test suite (load ~3).
-QUICK_RATIO = 1.10
+# The quick run (CI) only reports the ratio: medians of 3 on a shared 2-core machine spread
+# too much to bound it there. One tree, back to back: 0.90 quiet, 0.96 and 1.08 right after
+# the test suite. The full run checks the aim.
 PEAK_100K_MIB = 1024  # issue 18: peak memory at 100k posts at most 1 GiB
 INFO = "- (informational)"
 _VOCAB = ("model release open weights benchmark agent coding video image voice reasoning api "
@@ -153,9 +153,8 @@ def _compared(quick: bool) -> tuple[dict[str, Any], float | None]:
     from compare_stories import BASE, compare, medians
 
     figure = f"stories: 10k posts, CPU time, this tree / {BASE} (back to back)"
-    bound = QUICK_RATIO if quick else AIM_RATIO
-    said = f"<= {QUICK_RATIO} (no regression beyond noise; quick run)" if quick else (
-        f"<= {AIM_RATIO:.2f} (1.5 s where {BASE} took 2.8 s)")
+    said = ("- (informational in the quick run: one tree measured 0.90-1.08 here; the full run "
+            "checks the aim)") if quick else f"<= {AIM_RATIO:.2f} (1.5 s where {BASE} took 2.8 s)"
     try:
         times = compare(BASE, rounds=3)
     except (OSError, subprocess.CalledProcessError) as exc:  # no git history (an sdist)
@@ -164,7 +163,8 @@ def _compared(quick: bool) -> tuple[dict[str, Any], float | None]:
     wall_old, wall_new = medians(times, wall=True)
     row = _row(figure, new / old, "x", said, f"CPU {new:.2f} s vs {old:.2f} s; wall "
                f"{wall_new:.2f} s vs {wall_old:.2f} s; medians of 3")
-    row["ok"] = new / old <= bound
+    if not quick:
+        row["ok"] = new / old <= AIM_RATIO
     return row, wall_new
 
 
@@ -182,7 +182,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             results = [_run_fresh(n) for _ in range(max(1, repeats))]
             times[n], peak = statistics.median(r[0] for r in results), max(r[1] for r in results)
         rows.append(_row(f"stories: build {n // 1000}k posts, embeddings excluded", times[n], "s",
-                         INFO + ("; the bound is the ratio below" if n == 10_000 else ""),
+                         INFO + ("; the bound is the ratio below" if n == 10_000 and not quick else ""),
                          f"{times[n] / n * 1e6:.0f} µs/post"))
         if compared is not None:
             rows.append(compared[0])
