@@ -162,7 +162,7 @@ def backend_rows(quick: bool) -> list[dict[str, Any]]:
     except ImportError:
         return [_row("store: PostgreSQL rows", "n/a", "", "- (not measured)",
                      "psycopg not installed (aidigest[postgres])")]
-    repeats = 1 if quick else 3
+    repeats = 3  # medians of 3 in the quick run too: one sample of a 1k window swung 0.6x-2x
     n_import, n_window = (2_000, 1_000) if quick else (IMPORT_POSTS, WINDOW_POSTS)
     root = Path(tempfile.mkdtemp(prefix="aidigest-bench-store-"))
     try:
