@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aidigest.models import Story
+from aidigest.store.plumbing import SqlPlumbing
 from aidigest.store.records import StoryLink
 
 __all__ = ["LinkAccess"]
@@ -27,17 +28,11 @@ def _link(r: Any) -> StoryLink:
         new_facts=tuple(json.loads(r["new_facts"])), post_ids=tuple(json.loads(r["post_ids"])))
 
 
-class LinkAccess:
+class LinkAccess(SqlPlumbing):
     """Mixed into :class:`aidigest.store.sql.SqlStore` (its ``_rows``/``_run``/``_many``)."""
 
-    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-        raise NotImplementedError
 
-    def _run(self, sql: str, args: Sequence[Any] = ()) -> int:
-        raise NotImplementedError
 
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
 
     def _replace_links(self, slot_key: str, stories: Sequence[Story]) -> None:
         """Replace the slot's links by those of ``stories`` (inside the caller's transaction)."""

@@ -9,9 +9,9 @@ Mixed into :class:`aidigest.store.sql.SqlStore`. Does NOT decide anything (see
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
+from aidigest.store.plumbing import SqlPlumbing
 from aidigest.store.records import PrepareRecord, SlotLatency, SourceReads
 from aidigest.timeutil import iso_utc, now_utc
 
@@ -35,20 +35,12 @@ _LATENCY = """INSERT INTO slot_latency (slot, slot_end, built_at, seconds, comma
     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slot) DO NOTHING"""
 
 
-class LiveQueries:
+class LiveQueries(SqlPlumbing):
     """Mixed into the SQL store; relies on its ``_tx``, ``_run`` and ``_rows`` plumbing."""
 
-    def _tx(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
 
-    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-        raise NotImplementedError
 
-    def _run(self, sql: str, args: Sequence[Any] = ()) -> int:
-        raise NotImplementedError
 
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
 
     def record_prepare(self, slot_key: str, outcome: str, calls: int, stories: int,
                        written: int, note: str | None = None) -> None:

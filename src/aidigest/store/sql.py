@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -90,23 +89,7 @@ class SqlStore(TableAccess, LinkAccess, LiveQueries):
     #: hosts whose clocks disagree still agree on when a lease ends)
     now_epoch = ""
 
-    # -- plumbing each backend provides -------------------------------------------------------
-    def _tx(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
-    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
-        raise NotImplementedError
-
-    def _stream(self, sql: str, args: Sequence[Any] = ()) -> Iterator[Row]:
-        raise NotImplementedError
-
-    def _run(self, sql: str, args: Sequence[Any] = ()) -> int:
-        """Execute one statement; the number of rows it changed."""
-        raise NotImplementedError
-
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
-
+    # -- plumbing each backend provides: _tx, _rows, _stream, _run, _many (store/plumbing.py)
     def close(self) -> None:
         raise NotImplementedError
 

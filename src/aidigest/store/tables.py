@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from aidigest.store.plumbing import SqlPlumbing
+
 __all__ = ["LIVE_TABLES", "TableAccess"]
 
 #: the tables of migration 0007 (live at the close); ``aidigest store copy`` carries them with
@@ -19,17 +21,11 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class TableAccess:
+class TableAccess(SqlPlumbing):
     """Mixed into :class:`aidigest.store.sql.SqlStore`."""
 
-    def _stream(self, sql: str, args: Sequence[Any] = ()) -> Iterator[Any]:
-        raise NotImplementedError
 
-    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        raise NotImplementedError
 
-    def _tx(self) -> Any:
-        raise NotImplementedError
 
     def schema_version(self) -> int:
         raise NotImplementedError
