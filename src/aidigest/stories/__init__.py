@@ -28,6 +28,7 @@ from aidigest.stories.rank import Context, fallback_baseline, make_story
 from aidigest.stories.relevance import Relevance
 from aidigest.stories.scorer import PairModel
 from aidigest.stories.select import select_stories
+from aidigest.stories.versions import resolve_window
 
 __all__ = ["build_stories", "featurize_posts", "select_stories"]
 
@@ -65,7 +66,7 @@ def featurize_posts(posts: Sequence[Post], aliases: Mapping[str, str] | None = N
     with the package's aliases plus ``aliases``: what :func:`build_stories` and
     :func:`~.cluster.borderline` work on, computed once when both need it."""
     ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
-    return featurize_many(ordered, Lexicon.build(aliases) if aliases else None)
+    return resolve_window(featurize_many(ordered, Lexicon.build(aliases) if aliases else None))
 
 
 def build_stories(

@@ -44,6 +44,7 @@ from aidigest.stories.entities import COMMON_NAMES, Lexicon, extract
 from aidigest.stories.features import Features, featurize_many
 from aidigest.stories.pairs import WindowStats, evidence, window_stats
 from aidigest.stories.scorer import PairModel, default_model
+from aidigest.stories.versions import resolve_window
 
 __all__ = ["Continuity", "Published", "prepare", "slot_label"]
 
@@ -169,7 +170,23 @@ def prepare(history: Sequence[Mapping[str, Any]], lexicon: Lexicon | None = None
                                str(h.get("url") or ""), frozenset(ids),
                                tuple(featurize_many(posts, lexicon)),
                                bool(h.get("compare", True))))
-    return sorted(items, key=lambda p: p.slot, reverse=True)
+    return sorted(_resolved(items), key=lambda p: p.slot, reverse=True)
+
+
+def _resolved(items: list[Published]) -> list[Published]:
+    """The items with their posts' bare versions resolved within their own slot, as the
+    window that published them resolved them (:func:`.versions.resolve_window`)."""
+    by_slot: dict[str, list[int]] = {}
+    for k, item in enumerate(items):
+        by_slot.setdefault(item.slot, []).append(k)
+    for ks in by_slot.values():
+        flat = resolve_window([f for k in ks for f in items[k].feats])
+        at = 0
+        for k in ks:
+            n = len(items[k].feats)
+            items[k] = replace(items[k], feats=tuple(flat[at : at + n]))
+            at += n
+    return items
 
 
 @dataclass

@@ -20,6 +20,7 @@ from typing import Any
 
 from aidigest.stories._alias_scan import AliasScanner
 from aidigest.stories._alias_scan import branch as alias_branch
+from aidigest.stories.versions import resolve_bare
 
 __all__ = ["ALIASES", "COMMON_NAMES", "Entities", "Lexicon", "default_lexicon", "extract", "family", "key"]
 
@@ -419,6 +420,7 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
         title = "《" + key(inner) + "》"
         if len(title) > 2 and inner.lower() not in lexicon.aliases:
             _add(bucket, "strong", title, match.start())
+    resolve_bare(text, bucket, lexicon)  # a bare version needs its name (:mod:`.versions`)
     return Entities(
         strong=frozenset(bucket["strong"]),
         primary=_primary(text, bucket),

@@ -31,6 +31,7 @@ import aidigest
 from aidigest.models import Post
 from aidigest.stories.entities import ALIASES, Lexicon
 from aidigest.stories.features import Features, featurize_many
+from aidigest.stories.versions import resolve_window
 
 __all__ = ["FeatureCache", "code_version", "lexicon_fingerprint", "post_digest"]
 
@@ -113,7 +114,7 @@ class FeatureCache:
             found.append(_rebind(self.entries[key], post))
         while len(self.entries) > self.max_posts:
             self.entries.popitem(last=False)
-        return found
+        return resolve_window(found)  # per window, as featurize_posts does
 
     def unmined(self, posts: Sequence[Post], configured: Mapping[str, str]) -> list[Post]:
         """The ``posts`` whose alias evidence was not mined under ``configured`` yet (see
