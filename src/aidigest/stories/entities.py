@@ -336,15 +336,22 @@ def _phrases(names: list[tuple[str, bool]], offsets: list[int], bucket: Bucket,
 
 
 def _one_name(parts: list[str], bucket: Bucket, offset: int) -> None:
-    """A multi-word name that is a known name counts once: ``Hugging Face`` is
-    ``huggingface``, not also ``hugging`` and ``face``. (Other multi-word names keep their
-    parts: ``Karpathy`` alone, ``Cowork`` without ``Claude`` still match them; dropping those
-    parts let repeats through on the continuity dev set, docs/stories.md.)"""
+    """What a multi-word name's parts count. A multi-word name that is a known name is one key:
+    ``Hugging Face`` is ``huggingface``, not also ``hugging`` and ``face``. Another keeps,
+    beside the whole, only its head (its last part that is a name) and the parts that are
+    known names on their own: ``Andrej Karpathy`` is ``andrejkarpathy`` and ``karpathy``, not
+    ``andrej``; ``Claude Cowork`` keeps ``claude`` and ``cowork`` (``Karpathy`` or ``Cowork``
+    alone still match them; dropping the head too let repeats through on the continuity dev
+    set, and dropping known parts cost recall: docs/stories.md)."""
     whole = "".join(parts)
     if whole in _ONE_NAME:
-        for part in set(parts) - bucket["strong"] - {whole}:
-            bucket["names"].discard(part)
-            bucket["pos"].pop(part, None)
+        drop = set(parts)
+    else:
+        named = [part for part in parts if part in bucket["names"]]
+        drop = set(named[:-1]) - _ONE_NAME
+    for part in drop - bucket["strong"] - {whole}:
+        bucket["names"].discard(part)
+        bucket["pos"].pop(part, None)
     _add(bucket, "phrases", whole, offset)
 
 
