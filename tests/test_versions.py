@@ -7,6 +7,7 @@ from __future__ import annotations
 from aidigest.slots import parse_slot
 from aidigest.stories import build_stories, featurize_posts
 from aidigest.stories.entities import extract
+from aidigest.stories.feature_cache import FeatureCache
 from stories_eval import make_post
 
 DAY1, DAY2 = parse_slot("2026-03-04T08"), parse_slot("2026-03-05T08")  # 20:00–24:00 UTC
@@ -80,3 +81,13 @@ def test_a_retelling_with_the_bare_version_is_still_a_repeat() -> None:
     (story,) = build_stories([retold], slot=DAY2, history=_history("g1", "xai", GROK))
     assert story.filtered == "already published", story.reasons
     assert story.continues is not None and story.continues.post_id == "g1"
+
+
+def test_the_features_cache_resolves_as_a_cold_build_does() -> None:
+    posts = [make_post("a", "x", "DeepSeek-V3.2 is out with open weights.", "2026-03-04T21:00:00Z"),
+             make_post("b", "y", "Benchmarks for V3.2 look strong.", "2026-03-04T21:05:00Z")]
+    cache = FeatureCache()
+    cache.features(posts[1:])  # polled alone first: nothing in its window names V3.2
+    warm = cache.features(posts)
+    assert [f.ents for f in warm] == [f.ents for f in featurize_posts(posts)]
+    assert "deepseekv3.2" in warm[1].ents.strong
