@@ -23,6 +23,7 @@ from aidigest.live.loop import LiveWork
 from aidigest.live.plan import (
     CLOSE_WINDOW_SECONDS,
     RESERVE,
+    WorkDue,
     at_close,
     plan_writes,
     prepared_use,
@@ -133,13 +134,15 @@ def test_schedule_polls_prepares_and_publishes_right_after_the_close(
     assert clock.now >= SLOT.end + timedelta(seconds=5)
     actions = [a for _s, a, _o in work.done]
     assert actions.count("prepare") == 4 and actions.count("final") == 1
+    assert actions[-1] == "end" and actions.count("end") == 1  # during delay_seconds
     assert actions.count("poll") == 8  # every 20 min between the hourly prepares
     assert all(o in ("polled", "prepared") for _s, _a, o in work.done), work.done
     with open_store(cfg.store_path) as store:
         prepared = store.get_prepare(SLOT.key)
         desk_rows = status_data(cfg, store)["live"]
-    assert prepared and prepared.runs == 5 and prepared.written >= 8
-    assert desk_rows[0]["prepared"]["runs"] == 5 and desk_rows[0]["latency_s"] is None
+    assert prepared and prepared.runs == 6 and prepared.written >= 8
+    assert prepared.calls == len(server.chat_requests)  # items and categories, each once
+    assert desk_rows[0]["prepared"]["runs"] == 6 and desk_rows[0]["latency_s"] is None
 
     from aidigest.desk.views import overview
 
@@ -150,7 +153,7 @@ def test_schedule_polls_prepares_and_publishes_right_after_the_close(
     asked = len(server.chat_requests)
     scheduler.run_pending()  # the close
     assert scheduler.outcomes[SLOT.key] == "published"
-    assert len(server.chat_requests) - asked <= 1  # nothing changed: at most the categories
+    assert len(server.chat_requests) == asked  # nothing changed: the end prepare asked it all
     with open_store(cfg.store_path) as store:
         data = status_data(cfg, store)
         run = store.latest_run(SLOT.key)
@@ -167,7 +170,7 @@ def test_schedule_polls_prepares_and_publishes_right_after_the_close(
         console.print(table)
     shown_text = console.export_text()
     assert "live at the close" in shown_text and f"{row['latency_s']:.1f} s" in shown_text
-    assert f"{row['used']}/0" in shown_text and "prepared x5" in shown_text
+    assert f"{row['used']}/0" in shown_text and "prepared x6" in shown_text
 
 
 def test_a_failing_prepare_never_blocks_the_close(tmp_path: Path, server: ChatServer) -> None:
@@ -234,7 +237,9 @@ def test_work_due_timing() -> None:
     assert work_due(t + timedelta(minutes=10), end, t, t, False, 10, 30).action == "poll"
     assert work_due(t + timedelta(minutes=30), end, t, t, False, 10, 30).action == "prepare"
     assert work_due(end - timedelta(seconds=30), end, t, t, False, 10, 30).action == "final"
-    assert work_due(end - timedelta(seconds=30), end, t, t, True, 10, 30).action is None
+    assert work_due(end - timedelta(seconds=30), end, t, t, True, 10, 30) == WorkDue(None, end)
+    assert work_due(end, end, t, t, True, 10, 30, end_done=False).action == "end"
+    assert work_due(end + timedelta(seconds=3), end, t, t, True, 10, 30, end_done=True).action is None
     assert work_due(end, end, t, t, False, 10, 30) == work_due(end, end, None, None, False, 1, 1)
 
 
@@ -264,6 +269,22 @@ def test_plan_keeps_speculation_within_the_budget() -> None:
                        final=True)
     assert wide.budget == 6 and wide.categories and len(wide.write) == 20 + 2
     assert prepared_use(["h1", "h2", "x"], {"h1", "h2", "h3"}) == (2, 1)
+
+
+def test_the_end_prepare_asks_for_the_categories_within_the_budget() -> None:
+    chosen, margin = [_story(n) for n in range(12)], [_story(n) for n in range(12, 15)]
+    hashes = {s.id: f"h{s.id}" for s in chosen + margin}
+    done = {hashes[s.id] for s in chosen}
+    final = plan_writes(chosen, margin, hashes, done, done, 12, final=True)
+    assert not final.categories  # 60 s before the end: three changes may still come
+    end = plan_writes(chosen, margin, hashes, done, done, 12, final=True, at_end=True)
+    assert end.categories and end.write == [] and end.budget == 3  # no margin at the end
+    grew = {**hashes, "s-0": "new0"}
+    late = plan_writes(chosen, margin, grew, done, done, 12, final=True, at_end=True)
+    assert [s.id for s in late.write] == ["s-0"] and late.categories and late.waste == 1
+    three = {**hashes, "s-0": "n0", "s-1": "n1", "s-2": "n2"}
+    spent = plan_writes(chosen, margin, three, done, done, 12, final=True, at_end=True)
+    assert spent.write == [] and not spent.categories  # the waste used the budget up
 
 
 def test_delay_minutes_still_read_with_one_warning(

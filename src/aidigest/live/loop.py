@@ -45,6 +45,7 @@ class LiveWork:
     last_poll: dict[str, datetime] = field(default_factory=dict)
     last_prepare: dict[str, datetime] = field(default_factory=dict)
     final_done: set[str] = field(default_factory=set)
+    end_done: set[str] = field(default_factory=set)
     #: what was done, in order: (slot, action, outcome) — for the log and the tests
     done: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -52,7 +53,8 @@ class LiveWork:
         sched = self.cfg.schedule
         due = work_due(now, slot.end, self.last_poll.get(slot.key),
                        self.last_prepare.get(slot.key), slot.key in self.final_done,
-                       sched.poll_minutes, sched.prepare_minutes, self.final_lead)
+                       sched.poll_minutes, sched.prepare_minutes, self.final_lead,
+                       end_done=slot.key in self.end_done)
         if due.action is None:
             return due.next_at
         outcome = self._do(due.action, slot, now)
@@ -62,6 +64,8 @@ class LiveWork:
             self.last_prepare[slot.key] = now
         if due.action == "final":
             self.final_done.add(slot.key)
+        if due.action == "end":
+            self.end_done.add(slot.key)
         return self.clock()  # look again now: the next piece of work decides its own time
 
     def _do(self, action: str, slot: Slot, now: datetime) -> str:
@@ -77,10 +81,13 @@ class LiveWork:
                                  f"{sum(r.reads for r in reports)} read")
                         return "polled"
                     close_in = (slot.end - now).total_seconds() + self.cfg.schedule.delay_seconds
+                    # the end prepare's calls are the close's own: none is given up for time
+                    deadline = None if action == "end" else time.monotonic() + max(1.0, close_in)
                     result = prepare_slot(
-                        self.cfg, store, slot, final=action == "final", now=now,
+                        self.cfg, store, slot, final=action in ("final", "end"),
+                        at_end=action == "end", now=now,
                         say=lambda m: self.say(f"{slot.key} {m}"), should_stop=self.should_stop,
-                        deadline=time.monotonic() + max(1.0, close_in), features=self.features)
+                        deadline=deadline, features=self.features)
                     return result.outcome
                 finally:
                     store.close()

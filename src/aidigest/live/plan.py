@@ -66,6 +66,7 @@ class Plan:
 def plan_writes(
     chosen: Sequence[Story], margin: Sequence[Story], hashes: dict[str, str],
     prepared: Collection[str], cached: Collection[str], spent: int, *, final: bool,
+    at_end: bool = False,
 ) -> Plan:
     """Which stories to write ahead now.
 
@@ -77,6 +78,11 @@ def plan_writes(
     final prepare writes every chosen story not cached and, with what the budget holds beyond
     :data:`RESERVE`, asks for the categories and writes up to :data:`MARGIN` more stories;
     nothing once the waste reached the budget.
+
+    ``at_end``: the prepare at the window's end, during ``delay_seconds``. Only posts that
+    arrive in that delay can still change the digest, so it keeps no :data:`RESERVE` and
+    asks for the categories whenever the budget has room for one call; it writes no margin
+    (the selection is as good as final).
     """
     budget = math.floor(SPECULATION_SHARE * (len(chosen) + 1))
     valid = sum(1 for s in chosen if hashes[s.id] in prepared)
@@ -85,6 +91,8 @@ def plan_writes(
     missing = [s for s in chosen if hashes[s.id] not in cached]
     if not final or room <= 0:
         return Plan([], False, budget, waste, valid, held_back=len(missing))
+    if at_end:
+        return Plan(missing, True, budget, waste, valid)
     spare = max(0, room - RESERVE)  # beyond RESERVE: the categories first, then the margin
     extra = [s for s in margin if hashes[s.id] not in cached][:min(MARGIN, max(0, spare - 1))]
     return Plan([*missing, *extra], spare >= 1, budget, waste, valid)
@@ -101,23 +109,25 @@ def prepared_use(published: Sequence[str], prepared: Collection[str]) -> tuple[i
 class WorkDue:
     """What the scheduler does now while a slot is open, and when it looks again."""
 
-    action: str | None  # "poll" | "prepare" | "final" | None
+    action: str | None  # "poll" | "prepare" | "final" | "end" | None
     next_at: datetime | None
 
 
 def work_due(
     now: datetime, slot_end: datetime, last_poll: datetime | None,
     last_prepare: datetime | None, final_done: bool, poll_minutes: float,
-    prepare_minutes: float, final_lead: float = FINAL_LEAD_SECONDS,
+    prepare_minutes: float, final_lead: float = FINAL_LEAD_SECONDS, end_done: bool = True,
 ) -> WorkDue:
     """The next piece of work while the window ending at ``slot_end`` is open: the final
     prepare once ``final_lead`` seconds are left, a prepare every ``prepare_minutes`` (it
-    fetches too), a poll every ``poll_minutes``. After the end: nothing (the close is due)."""
+    fetches too), a poll every ``poll_minutes``. At the end, unless ``end_done``: the end
+    prepare (the close's work done during ``delay_seconds``, see :func:`plan_writes`); then
+    nothing (the close is due)."""
     if now >= slot_end:
-        return WorkDue(None, None)
+        return WorkDue(None if end_done else "end", None)
     final_at = slot_end - timedelta(seconds=final_lead)
     if now >= final_at:
-        return WorkDue(None if final_done else "final", None)
+        return WorkDue(None, slot_end) if final_done else WorkDue("final", None)
     poll_every, prepare_every = timedelta(minutes=poll_minutes), timedelta(minutes=prepare_minutes)
     if last_prepare is None or now - last_prepare >= prepare_every:
         return WorkDue("prepare", None)

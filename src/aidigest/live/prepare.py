@@ -84,13 +84,14 @@ def cached_hashes(cfg: Config, store: Store, stories: Sequence[Story]) -> set[st
 
 def prepare_slot(
     cfg: Config, store: Store, slot: Slot | None = None, *, fetch: bool = True,
-    final: bool = True, now: datetime | None = None, say: Say | None = None,
-    should_stop: Callable[[], bool] | None = None, deadline: float | None = None,
-    features: FeatureCache | None = None,
+    final: bool = True, at_end: bool = False, now: datetime | None = None,
+    say: Say | None = None, should_stop: Callable[[], bool] | None = None,
+    deadline: float | None = None, features: FeatureCache | None = None,
 ) -> PrepareResult:
     """Prepare ``slot`` (default: the open one). ``final`` (the default, and the scheduler's
     last prepare before the close) writes ahead; a periodic one fetches, embeds and builds
-    the stories only (see :func:`aidigest.live.plan.plan_writes`). ``deadline``
+    the stories only; ``at_end``: the scheduler's prepare at the window's end, during
+    ``delay_seconds`` (see :func:`aidigest.live.plan.plan_writes`). ``deadline``
     (``time.monotonic()``): calls not answered by then are given up. ``features``: the
     scheduler's per-post features cache.
     KeyboardInterrupt is recorded (outcome ``interrupted``) and raised again."""
@@ -102,7 +103,7 @@ def prepare_slot(
     written: list[tuple[str, str]] = []
     try:
         result = _prepare(cfg, store, slot, report, written, fetch=fetch, final=final,
-                          now=moment, say=tell, should_stop=should_stop, deadline=deadline,
+                          at_end=at_end, now=moment, say=tell, should_stop=should_stop, deadline=deadline,
                           features=features)
     except KeyboardInterrupt:
         kept = _record_written(cfg, store, slot, report, written)
@@ -136,7 +137,7 @@ def _record_written(cfg: Config, store: Store, slot: Slot, report: RunReport,
 def _prepare(
     cfg: Config, store: Store, slot: Slot, report: RunReport, targets: list[tuple[str, str]], *,
     fetch: bool, final: bool, now: datetime, say: Say, should_stop: Callable[[], bool] | None,
-    deadline: float | None, features: FeatureCache | None = None,
+    deadline: float | None, features: FeatureCache | None = None, at_end: bool = False,
 ) -> PrepareResult:
     if fetch:
         sources = poll(cfg, store, slot)
@@ -161,7 +162,7 @@ def _prepare(
     before = store.get_prepare(slot.key)
     plan = plan_writes(chosen, margin, hashes, prepared,
                        cached_hashes(cfg, store, [*chosen, *margin]),
-                       before.calls if before else 0, final=final)
+                       before.calls if before else 0, final=final, at_end=at_end)
     say(f"prepare {slot.key}: {len(stories)} stories, {len(chosen)} chosen; {plan.describe()}")
     writer = make_writer(cfg, store, slot_key=slot.key, report=report, deadline=deadline,
                          should_stop=should_stop)
