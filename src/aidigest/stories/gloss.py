@@ -24,7 +24,7 @@ from importlib import resources
 
 import snowballstemmer
 
-__all__ = ["Bag", "Weighed", "bag", "dictionary_problem", "weigh", "word_similarity"]
+__all__ = ["Bag", "Weighed", "bag", "dictionary_problem", "weigh", "word_similarity", "word_weight"]
 
 MAX_WORD = 4
 SENSES = 3
@@ -180,6 +180,11 @@ def weigh(words: Bag, df: Mapping[str, int], n: int) -> Weighed:
     weights = {w: max(top - math.log(1 + df.get(w, 0)), 0.05)
                for w in (*words.stems, *words.chinese)}
     return Weighed(words, weights)
+
+
+def word_weight(df: Mapping[str, int], n: int, word: str) -> float:
+    """The weight :func:`weigh` gives ``word`` (the same number)."""
+    return max(math.log(n + 1) - math.log(1 + df.get(word, 0)), 0.05)
 
 
 def _share(x: Weighed, y: Weighed) -> tuple[float, set[str]]:

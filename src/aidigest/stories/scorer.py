@@ -95,18 +95,25 @@ class PairModel:
                 out[rows] = np.clip(logits, -CLIP, CLIP)
         return out
 
+    def _weighing(self, ev: Evidence, top: int) -> list[tuple[int, float]]:
+        """(feature index, weighted value) of the ``top`` features that weighed most, those
+        under 0.05 left out."""
+        parts = self.weights_for(ev).weights * ev.values
+        order = sorted(range(len(FEATURES)), key=lambda i: -abs(parts[i]))
+        return [(i, parts[i]) for i in order[:top] if not abs(parts[i]) < 0.05]
+
+    def shown(self, ev: Evidence, top: int = 3) -> list[str]:
+        """The features :meth:`explain` names (whose ``details`` it reads)."""
+        return [FEATURES[i] for i, _part in self._weighing(ev, top)]
+
     def explain(self, ev: Evidence, top: int = 3) -> str:
         """The pair probability and the evidence that weighed most, in words."""
         w = self.weights_for(ev)
-        parts = w.weights * ev.values
-        order = sorted(range(len(FEATURES)), key=lambda i: -abs(parts[i]))
         said = []
-        for i in order[:top]:
-            if abs(parts[i]) < 0.05:
-                continue
+        for i, part in self._weighing(ev, top):
             name = FEATURES[i]
             text = LABELS[name].format(ev.details.get(name, "")).strip()
-            said.append(f"{text} ({parts[i]:+.1f})")
+            said.append(f"{text} ({part:+.1f})")
         p = 1 / (1 + math.exp(-max(-CLIP, min(CLIP, w.logit(ev)))))
         return f"p={p:.2f} (link at {w.threshold:.2f}): " + "; ".join(said)
 
