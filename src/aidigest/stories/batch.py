@@ -249,7 +249,8 @@ def _conflicts(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _text(table: PostTable, a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """Exact shingle Jaccard per pair: each side's ``(pair, shingle)`` keys come out sorted
-    (posts' shingles are sorted), so one ``searchsorted`` counts every intersection."""
+    (posts' shingles are sorted and unique), so a stable sort of both merges two sorted runs
+    (linear) and every shingle the two posts share is a repeated key."""
     out = np.zeros(len(a))
     sizes = table.shingles.sizes
     for begin in range(0, len(a), chunk):
@@ -258,10 +259,10 @@ def _text(table: PostTable, a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> 
         owner_b, ids_b = _expand(table.shingles, right)
         if not len(ids_a) or not len(ids_b):
             continue
-        keys_a = (owner_a << 32) | ids_a.astype(np.int64)
-        keys_b = (owner_b << 32) | ids_b.astype(np.int64)
-        at = np.minimum(np.searchsorted(keys_b, keys_a), len(keys_b) - 1)
-        inter = np.bincount(owner_a[keys_b[at] == keys_a], minlength=len(left))
+        keys = np.concatenate(((owner_a << 32) | ids_a.astype(np.int64),
+                               (owner_b << 32) | ids_b.astype(np.int64)))
+        keys.sort(kind="stable")
+        inter = np.bincount(keys[1:][keys[1:] == keys[:-1]] >> 32, minlength=len(left))
         size_a, size_b = sizes[left], sizes[right]
         out[begin : begin + len(left)] = np.divide(
             inter, size_a + size_b - inter, out=np.zeros(len(left)), where=(size_a > 0) & (size_b > 0))

@@ -288,6 +288,14 @@ class _AverageLink:
                  edges: list[tuple[float, int, int]]) -> None:
         self.scored, self.comps, self.edges = scored, comps, edges
         self.heads: dict[int, list[int]] = {}
+        self.merges: dict[int, int] = defaultdict(int)  # per root: merges into it so far
+        self.scored_groups: set[tuple[int, int, int, int]] = set()  # cross pairs all scored
+
+    def _tag(self, ra: int, rb: int) -> tuple[int, int, int, int]:
+        """Two groups as they stand now (their roots and how often each has grown)."""
+        if ra > rb:
+            ra, rb = rb, ra
+        return ra, self.merges[ra], rb, self.merges[rb]
 
     def _head(self, root: int) -> list[int]:
         found = self.heads.get(root)
@@ -306,9 +314,10 @@ class _AverageLink:
         keys = self.keys(ra, rb)
         if not keys:
             return CLIP_HIGH
-        cache = self.scored.cache
-        if not all(k in cache for k in keys):
+        cache, tag = self.scored.cache, self._tag(ra, rb)
+        if tag not in self.scored_groups and not all(k in cache for k in keys):
             self.scored.prime(chain(keys, self._ahead(at)))
+        self.scored_groups.add(tag)
         total = sum(min(GROUP_CAP, cache[k]) for k in keys)  # prime left them all in the cache
         return total / len(keys)
 
@@ -316,11 +325,15 @@ class _AverageLink:
         """Unscored cross pairs of the edges after ``at`` as the groups stand now, up to
         about :data:`PRIME_BLOCK` (a merge in between may change what is asked: such pairs
         are scored when asked; the numbers are the same either way)."""
-        comps, cache, found = self.comps, self.scored.cache, 0
+        comps, cache, found, done = self.comps, self.scored.cache, 0, self.scored_groups
         for _neg, i, j in self.edges[at + 1 : at + 1 + AHEAD_EDGES]:
             ra, rb = comps.find(i), comps.find(j)
             if ra == rb or (len(comps.members[ra]) == 1 and len(comps.members[rb]) == 1):
                 continue
+            tag = self._tag(ra, rb)
+            if tag in done:
+                continue
+            done.add(tag)  # scored in the batch this feeds
             new = [k for k in self.keys(ra, rb) if k not in cache]
             yield from new
             found += len(new)
@@ -329,8 +342,9 @@ class _AverageLink:
 
     def merge(self, ra: int, rb: int, reason: tuple[int, int]) -> None:
         self.comps.union(ra, rb, reason)
-        self.heads.pop(ra, None)
-        self.heads.pop(rb, None)
+        for root in (ra, rb):
+            self.heads.pop(root, None)
+            self.merges[root] += 1
 
 
 def group_posts(
