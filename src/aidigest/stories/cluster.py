@@ -138,9 +138,8 @@ class Scored:
             return "same event (LLM verdict)"
         if has_vectors and (cos := self._cos(i, j)) is not None:  # as evidence() has it
             values[_COSINE] = max(0.0, cos - self.stats.cosine_baseline(fa, fb)) * 5
-        shown = self.model.shown(Evidence(values, {}, has_vectors))
-        return self.model.explain(Evidence(values, details(fa, fb, self.stats, shown),
-                                           has_vectors))
+        return self.model.explain(Evidence(values, {}, has_vectors),
+                                  details=lambda names: details(fa, fb, self.stats, names))
 
     def _cos(self, i: int, j: int) -> float | None:
         if i in self.vectors and j in self.vectors:

@@ -24,7 +24,8 @@ from importlib import resources
 
 import snowballstemmer
 
-__all__ = ["Bag", "Weighed", "bag", "dictionary_problem", "weigh", "word_similarity", "word_weight"]
+__all__ = ["Bag", "Weighed", "bag", "dictionary_problem", "matched_words", "weigh", "word_similarity",
+           "word_weight"]
 
 MAX_WORD = 4
 SENSES = 3
@@ -197,6 +198,12 @@ def _share(x: Weighed, y: Weighed) -> tuple[float, set[str]]:
                 matched.update(reached)
     weights = x.weights
     return (sum(map(weights.__getitem__, matched)) / x.total if x.total else 0.0), matched
+
+
+def matched_words(a: Weighed, b: Weighed) -> set[str]:
+    """The words of ``a`` that :func:`word_similarity` across languages matches (the same
+    set, without the shares)."""
+    return set() if a.senses.isdisjoint(b.senses) else _share(a, b)[1]
 
 
 def word_similarity(a: Weighed, b: Weighed, across: bool = True) -> tuple[float, set[str]]:

@@ -33,7 +33,7 @@ import numpy as np
 
 from aidigest.stories.entities import COMMON_NAMES, family
 from aidigest.stories.features import Features, text_similarity
-from aidigest.stories.gloss import Weighed, weigh, word_similarity, word_weight
+from aidigest.stories.gloss import Weighed, matched_words, weigh, word_similarity, word_weight
 
 __all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "details", "evidence", "window_stats"]
 
@@ -57,6 +57,7 @@ class WindowStats:
     feats: Sequence[Features] = ()
     _weighed: dict[str, Weighed] = field(default_factory=dict)
     _weights: dict[str, float] = field(default_factory=dict)
+    _word_weights: dict[str, float] = field(default_factory=dict)
 
     @cached_property
     def word_df(self) -> Counter[str]:
@@ -77,11 +78,15 @@ class WindowStats:
 
     def word_weight(self, word: str) -> float:
         """The IDF weight of ``word`` in this window (what :meth:`weighed` gives it)."""
-        return word_weight(self.word_df, self.n, word)
+        found = self._word_weights.get(word)
+        if found is None:
+            found = self._word_weights[word] = word_weight(self.word_df, self.n, word)
+        return found
 
     def release(self) -> None:
         """Forget the posts' weighed words (recomputed, identically, when asked again)."""
         self._weighed.clear()
+        self._word_weights.clear()
 
     def weight(self, name: str) -> float:
         """1 for a name only the pair shares, towards 0 for a name most posts carry; big-company
@@ -238,7 +243,7 @@ def details(fa: Features, fb: Features, stats: WindowStats, names: Collection[st
     matched: set[str] = set()
     if "words" in names or "translated" in names:
         if {fa.lang, fb.lang} == {"zh", "en"}:
-            matched = word_similarity(stats.weighed(fa), stats.weighed(fb), across=True)[1]
+            matched = matched_words(stats.weighed(fa), stats.weighed(fb))
         else:
             matched = set(fa.words.keys() & fb.words.keys())  # what word_similarity matches
     return _details(fa, fb, stats, matched, names)
