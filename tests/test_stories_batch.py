@@ -160,3 +160,28 @@ def test_explain_many_says_what_explain_says() -> None:
         assert len(said) == len(pairs) + len(flipped)
         for (i, j), text in said.items():
             assert text == scored.explain(i, j), (i, j)
+
+
+def test_details_of_named_features_are_those_evidence_gives() -> None:
+    from aidigest.stories.gloss import matched_words, word_similarity
+    from aidigest.stories.pairs import DETAILED, details
+
+    posts = sorted(load_posts(), key=lambda p: (p.created_at, p.id))
+    feats = [featurize(p) for p in posts]
+    scored, _active, pairs = score_window(feats, None)
+    stats = scored.stats
+    seen = set()
+    for i, j in sorted(pairs):
+        for x, y in ((i, j), (j, i)):
+            fa, fb = feats[x], feats[y]
+            full = evidence(fa, fb, stats, None, explain=True).details
+            assert details(fa, fb, stats, DETAILED) == full, (x, y)
+            for name in DETAILED:  # one feature asked: that feature's words only
+                assert details(fa, fb, stats, [name]) == {k: v for k, v in full.items()
+                                                          if k == name}
+            seen.update(full)
+            wa, wb = stats.weighed(fa), stats.weighed(fb)
+            assert matched_words(wa, wb) == word_similarity(wa, wb, across=True)[1]
+            assert all(stats.word_weight(w) == wa.weights[w] for w in wa.weights)
+    assert seen >= {"link", "strong", "names", "common", "figures", "words", "translated",
+                    "conflict"}

@@ -253,10 +253,11 @@ def _banded(sigs: np.ndarray, ids: np.ndarray, usable: np.ndarray) -> set[tuple[
         ordered = block[order]
         change = np.any(ordered[1:] != ordered[:-1], axis=1)
         edges = np.flatnonzero(np.concatenate(([True], change, [True])))
-        for begin, end in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-            if end - begin > 1:
-                members = np.sort(rows[order[begin:end]])
-                found.update(_bucket_pairs(ids[members].tolist()))
+        shared = np.diff(edges) > 1  # runs of two or more posts
+        for begin, end in zip(edges[:-1][shared].tolist(), edges[1:][shared].tolist(),
+                              strict=True):
+            members = np.sort(rows[order[begin:end]])
+            found.update(_bucket_pairs(ids[members].tolist()))
     return found
 
 
