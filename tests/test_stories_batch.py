@@ -185,3 +185,20 @@ def test_details_of_named_features_are_those_evidence_gives() -> None:
             assert all(stats.word_weight(w) == wa.weights[w] for w in wa.weights)
     assert seen >= {"link", "strong", "names", "common", "figures", "words", "translated",
                     "conflict"}
+
+
+def test_the_batch_finds_the_words_matched_across_languages() -> None:
+    from aidigest.stories.gloss import matched_words
+
+    posts = sorted(load_posts(), key=lambda p: (p.created_at, p.id))
+    scored, pairs, batch, _has, _single = _both_ways(posts)
+    cross = [(i, j) for k, (i, j) in enumerate(pairs) if batch[k, FEATURES.index("cross_lang")]]
+    assert len(cross) > 20
+    a = np.array([i for i, _ in cross] + [j for _, j in cross], dtype=np.int64)
+    b = np.array([j for _, j in cross] + [i for i, _ in cross], dtype=np.int64)
+    found = scored.table.matched(a, b)
+    stats = scored.stats
+    expected = [matched_words(stats.weighed(scored.feats[i]), stats.weighed(scored.feats[j]))
+                for i, j in zip(a.tolist(), b.tolist(), strict=True)]
+    assert found == expected
+    assert sum(bool(f) for f in found) > 10

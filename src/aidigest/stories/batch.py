@@ -124,6 +124,7 @@ class PostTable:
         chinese = {w for f in feats for w in f.words.chinese}
         self.word_senses = vocab.csr(chinese_senses(w) if w in chinese else (w,)
                                      for w in list(vocab.ids))
+        self.word_names: list[str] = [str(w) for w in vocab.ids]
         top = math.log(stats.n + 1)
         df = stats.word_df
         self.word_weight = vocab.values(lambda w: max(top - math.log(1 + df.get(str(w), 0)), 0.05))
@@ -163,6 +164,19 @@ class PostTable:
         zero = np.zeros(len(a))
         return (np.divide(out[0], ta, out=zero.copy(), where=ta > 0),
                 np.divide(out[1], tb, out=zero.copy(), where=tb > 0))
+
+    def matched(self, a: np.ndarray, b: np.ndarray) -> list[set[str]]:
+        """Per pair: the words of post ``a[p]`` that match a sense of post ``b[p]``'s words
+        (across languages; :func:`~.gloss.matched_words` of the two)."""
+        width = self.word_width
+        owner_a, word_a, sense_a = self._senses(a)
+        owner_b, _word_b, sense_b = self._senses(b)
+        hit = np.isin(owner_a * width + sense_a, owner_b * width + sense_b)
+        found: list[set[str]] = [set() for _ in range(len(a))]
+        names = self.word_names
+        for pair, word in zip(owner_a[hit].tolist(), word_a[hit].tolist(), strict=True):
+            found[pair].add(names[word])
+        return found
 
     def _senses(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pair index, word id, sense id) for every sense of every word of posts ``rows``."""

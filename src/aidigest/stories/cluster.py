@@ -43,7 +43,7 @@ BATCH_MIN = 8  # fewer unscored pairs than this are scored one by one
 PRIME_BLOCK = 2048  # pairs whose evidence is computed in one batch, at most
 AHEAD_EDGES = 1024  # edges looked ahead for pairs to score in the same batch, at most
 Verdicts = Mapping[tuple[str, str], bool]
-_COSINE = FEATURES.index("cosine")
+_COSINE, _CROSS = FEATURES.index("cosine"), FEATURES.index("cross_lang")
 
 
 @dataclass
@@ -128,18 +128,23 @@ class Scored:
             a = np.array([i for i, _ in part], dtype=np.int64)
             b = np.array([j for _, j in part], dtype=np.int64)
             values, has = evidence_matrix(self.table, self.stats, a, b, self.vectors)
+            cross = np.flatnonzero(values[:, _CROSS] > 0)
+            across = dict(zip(cross.tolist(), self.table.matched(a[cross], b[cross]),
+                              strict=True))
             for row, (i, j), vector in zip(range(len(part)), part, has.tolist(), strict=True):
-                said[(i, j)] = self._explain_row(i, j, values[row], vector)
+                said[(i, j)] = self._explain_row(i, j, values[row], vector, across.get(row))
         return said
 
-    def _explain_row(self, i: int, j: int, values: np.ndarray, has_vectors: bool) -> str:
+    def _explain_row(self, i: int, j: int, values: np.ndarray, has_vectors: bool,
+                     across: set[str] | None) -> str:
         fa, fb = self.feats[i], self.feats[j]
         if pair_key(fa.id, fb.id) in self.verdicts:
             return "same event (LLM verdict)"
         if has_vectors and (cos := self._cos(i, j)) is not None:  # as evidence() has it
             values[_COSINE] = max(0.0, cos - self.stats.cosine_baseline(fa, fb)) * 5
         return self.model.explain(Evidence(values, {}, has_vectors),
-                                  details=lambda names: details(fa, fb, self.stats, names))
+                                  details=lambda names: details(fa, fb, self.stats, names,
+                                                                across))
 
     def _cos(self, i: int, j: int) -> float | None:
         if i in self.vectors and j in self.vectors:

@@ -236,14 +236,16 @@ def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None,
 DETAILED = ("link", "strong", "names", "common", "figures", "words", "translated", "conflict")
 
 
-def details(fa: Features, fb: Features, stats: WindowStats, names: Collection[str]
-            ) -> dict[str, str]:
+def details(fa: Features, fb: Features, stats: WindowStats, names: Collection[str],
+            across: set[str] | None = None) -> dict[str, str]:
     """What the features ``names`` of the pair found, in words: the ``details`` of
-    :func:`evidence` with ``explain``, only for these features (a reason shows a few)."""
+    :func:`evidence` with ``explain``, only for these features (a reason shows a few).
+    ``across``: the words of ``fa`` that ``fb`` matches across languages, when known."""
     matched: set[str] = set()
     if "words" in names or "translated" in names:
         if {fa.lang, fb.lang} == {"zh", "en"}:
-            matched = matched_words(stats.weighed(fa), stats.weighed(fb))
+            matched = across if across is not None else matched_words(stats.weighed(fa),
+                                                                       stats.weighed(fb))
         else:
             matched = set(fa.words.keys() & fb.words.keys())  # what word_similarity matches
     return _details(fa, fb, stats, matched, names)
