@@ -293,14 +293,16 @@ class _AverageLink:
                  edges: list[tuple[float, int, int]]) -> None:
         self.scored, self.comps, self.edges = scored, comps, edges
         self.heads: dict[int, list[int]] = {}
-        self.merges: dict[int, int] = defaultdict(int)  # per root: merges into it so far
-        self.scored_groups: set[tuple[int, int, int, int]] = set()  # cross pairs all scored
+        self.merges = [0] * len(scored.feats)  # per root: merges into it so far
+        self.scored_groups: set[int] = set()  # groups (tags) whose cross pairs are all scored
 
-    def _tag(self, ra: int, rb: int) -> tuple[int, int, int, int]:
-        """Two groups as they stand now (their roots and how often each has grown)."""
+    def _tag(self, ra: int, rb: int) -> int:
+        """Two groups as they stand now (their roots and how often each has grown), as one
+        number (a set of them stays small at 100k posts)."""
         if ra > rb:
             ra, rb = rb, ra
-        return ra, self.merges[ra], rb, self.merges[rb]
+        n = len(self.merges)
+        return ((ra * n + self.merges[ra]) * n + rb) * n + self.merges[rb]
 
     def _head(self, root: int) -> list[int]:
         found = self.heads.get(root)
@@ -378,6 +380,8 @@ def group_posts(
         if mean < scored.model.group_threshold:
             continue
         average.merge(ra, rb, (i, j))  # explained below, only where a story shows it
+    del average
+    scored.cache.clear()  # the pair scores are done (most of the memory at 100k posts)
     shown = {root: comps.reasons.get(root, [])[:REASONS] for root in comps.members}
     explained = scored.explain_many(r for rs in shown.values() for r in rs if isinstance(r, tuple))
     scored.release()  # the batch arrays are done
