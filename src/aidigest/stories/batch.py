@@ -72,8 +72,8 @@ def _expand(table: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = np.repeat(np.arange(len(rows), dtype=np.int64), sizes)
     if not len(owner):
         return owner, owner
-    offsets = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return owner, table.ids[np.repeat(starts, sizes) + offsets]
+    shift = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)  # row start minus its offset
+    return owner, table.ids[np.arange(len(owner), dtype=np.int64) + shift]
 
 
 def _shared(left: _Csr, rows_a: np.ndarray, right: _Csr, rows_b: np.ndarray, width: int
