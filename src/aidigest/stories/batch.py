@@ -72,8 +72,8 @@ def _expand(table: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = np.repeat(np.arange(len(rows), dtype=np.int64), sizes)
     if not len(owner):
         return owner, owner
-    offsets = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return owner, table.ids[np.repeat(starts, sizes) + offsets]
+    shift = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)  # row start minus its offset
+    return owner, table.ids[np.arange(len(owner), dtype=np.int64) + shift]
 
 
 def _shared(left: _Csr, rows_a: np.ndarray, right: _Csr, rows_b: np.ndarray, width: int
@@ -124,6 +124,7 @@ class PostTable:
         chinese = {w for f in feats for w in f.words.chinese}
         self.word_senses = vocab.csr(chinese_senses(w) if w in chinese else (w,)
                                      for w in list(vocab.ids))
+        self.word_names: list[str] = [str(w) for w in vocab.ids]
         top = math.log(stats.n + 1)
         df = stats.word_df
         self.word_weight = vocab.values(lambda w: max(top - math.log(1 + df.get(str(w), 0)), 0.05))
@@ -163,6 +164,19 @@ class PostTable:
         zero = np.zeros(len(a))
         return (np.divide(out[0], ta, out=zero.copy(), where=ta > 0),
                 np.divide(out[1], tb, out=zero.copy(), where=tb > 0))
+
+    def matched(self, a: np.ndarray, b: np.ndarray) -> list[set[str]]:
+        """Per pair: the words of post ``a[p]`` that match a sense of post ``b[p]``'s words
+        (across languages; :func:`~.gloss.matched_words` of the two)."""
+        width = self.word_width
+        owner_a, word_a, sense_a = self._senses(a)
+        owner_b, _word_b, sense_b = self._senses(b)
+        hit = np.isin(owner_a * width + sense_a, owner_b * width + sense_b)
+        found: list[set[str]] = [set() for _ in range(len(a))]
+        names = self.word_names
+        for pair, word in zip(owner_a[hit].tolist(), word_a[hit].tolist(), strict=True):
+            found[pair].add(names[word])
+        return found
 
     def _senses(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pair index, word id, sense id) for every sense of every word of posts ``rows``."""
@@ -249,7 +263,8 @@ def _conflicts(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _text(table: PostTable, a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> np.ndarray:
     """Exact shingle Jaccard per pair: each side's ``(pair, shingle)`` keys come out sorted
-    (posts' shingles are sorted), so one ``searchsorted`` counts every intersection."""
+    (posts' shingles are sorted and unique), so a stable sort of both merges two sorted runs
+    (linear) and every shingle the two posts share is a repeated key."""
     out = np.zeros(len(a))
     sizes = table.shingles.sizes
     for begin in range(0, len(a), chunk):
@@ -258,10 +273,10 @@ def _text(table: PostTable, a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> 
         owner_b, ids_b = _expand(table.shingles, right)
         if not len(ids_a) or not len(ids_b):
             continue
-        keys_a = (owner_a << 32) | ids_a.astype(np.int64)
-        keys_b = (owner_b << 32) | ids_b.astype(np.int64)
-        at = np.minimum(np.searchsorted(keys_b, keys_a), len(keys_b) - 1)
-        inter = np.bincount(owner_a[keys_b[at] == keys_a], minlength=len(left))
+        keys = np.concatenate(((owner_a << 32) | ids_a.astype(np.int64),
+                               (owner_b << 32) | ids_b.astype(np.int64)))
+        keys.sort(kind="stable")
+        inter = np.bincount(keys[1:][keys[1:] == keys[:-1]] >> 32, minlength=len(left))
         size_a, size_b = sizes[left], sizes[right]
         out[begin : begin + len(left)] = np.divide(
             inter, size_a + size_b - inter, out=np.zeros(len(left)), where=(size_a > 0) & (size_b > 0))

@@ -17,15 +17,16 @@ Does NOT score stories, filter or choose a representative (see :mod:`.rank`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain, islice
 
 import numpy as np
 
 from aidigest.stories.batch import PostTable, evidence_matrix
 from aidigest.stories.features import BANDS, ROWS, Features, minhash_signatures
-from aidigest.stories.pairs import WindowStats, evidence, window_stats
+from aidigest.stories.pairs import FEATURES, Evidence, WindowStats, details, evidence, window_stats
 from aidigest.stories.scorer import PairModel, default_model
 
 __all__ = ["Group", "Scored", "borderline", "group_posts", "pair_key"]
@@ -40,7 +41,9 @@ CLIP_HIGH = 8.0
 GROUP_CAP = 2.0  # log-odds above the link threshold that one pair brings to a group's mean
 BATCH_MIN = 8  # fewer unscored pairs than this are scored one by one
 PRIME_BLOCK = 2048  # pairs whose evidence is computed in one batch, at most
+AHEAD_EDGES = 1024  # edges looked ahead for pairs to score in the same batch, at most
 Verdicts = Mapping[tuple[str, str], bool]
+_COSINE, _CROSS = FEATURES.index("cosine"), FEATURES.index("cross_lang")
 
 
 @dataclass
@@ -114,6 +117,34 @@ class Scored:
         if pair_key(a.id, b.id) in self.verdicts:
             return "same event (LLM verdict)"
         return self.model.explain(evidence(a, b, self.stats, self._cos(i, j), explain=True))
+
+    def explain_many(self, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """:meth:`explain` of many pairs (the same text): the numbers come in batches, and
+        only the features a reason names are put in words."""
+        todo = sorted(set(pairs))
+        said = {}
+        for begin in range(0, len(todo), PRIME_BLOCK):
+            part = todo[begin : begin + PRIME_BLOCK]
+            a = np.array([i for i, _ in part], dtype=np.int64)
+            b = np.array([j for _, j in part], dtype=np.int64)
+            values, has = evidence_matrix(self.table, self.stats, a, b, self.vectors)
+            cross = np.flatnonzero(values[:, _CROSS] > 0)
+            across = dict(zip(cross.tolist(), self.table.matched(a[cross], b[cross]),
+                              strict=True))
+            for row, (i, j), vector in zip(range(len(part)), part, has.tolist(), strict=True):
+                said[(i, j)] = self._explain_row(i, j, values[row], vector, across.get(row))
+        return said
+
+    def _explain_row(self, i: int, j: int, values: np.ndarray, has_vectors: bool,
+                     across: set[str] | None) -> str:
+        fa, fb = self.feats[i], self.feats[j]
+        if pair_key(fa.id, fb.id) in self.verdicts:
+            return "same event (LLM verdict)"
+        if has_vectors and (cos := self._cos(i, j)) is not None:  # as evidence() has it
+            values[_COSINE] = max(0.0, cos - self.stats.cosine_baseline(fa, fb)) * 5
+        return self.model.explain(Evidence(values, {}, has_vectors),
+                                  details=lambda names: details(fa, fb, self.stats, names,
+                                                                across))
 
     def _cos(self, i: int, j: int) -> float | None:
         if i in self.vectors and j in self.vectors:
@@ -227,10 +258,11 @@ def _banded(sigs: np.ndarray, ids: np.ndarray, usable: np.ndarray) -> set[tuple[
         ordered = block[order]
         change = np.any(ordered[1:] != ordered[:-1], axis=1)
         edges = np.flatnonzero(np.concatenate(([True], change, [True])))
-        for begin, end in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
-            if end - begin > 1:
-                members = np.sort(rows[order[begin:end]])
-                found.update(_bucket_pairs(ids[members].tolist()))
+        shared = np.diff(edges) > 1  # runs of two or more posts
+        for begin, end in zip(edges[:-1][shared].tolist(), edges[1:][shared].tolist(),
+                              strict=True):
+            members = np.sort(rows[order[begin:end]])
+            found.update(_bucket_pairs(ids[members].tolist()))
     return found
 
 
@@ -250,20 +282,76 @@ def score_window(
     return scored, active, candidates(feats, active)
 
 
-def _group_link(scored: Scored, a: list[int], b: list[int]) -> float:
-    """Mean log-odds over the cross pairs of two groups (originals only; sampled when big),
-    each capped at :data:`GROUP_CAP` so one very sure pair cannot outvote a clearly different
-    one (A–B sure, B–C sure, A–C unrelated: C does not join A and B)."""
-    left = [i for i in a if not scored.feats[i].post.is_repost][:GROUP_SAMPLE]
-    right = [j for j in b if not scored.feats[j].post.is_repost][:GROUP_SAMPLE]
-    if not left or not right:
-        return CLIP_HIGH
-    keys = [(i, j) if i < j else (j, i) for i in left for j in right]
-    scored.prime(keys)
-    cache = scored.cache  # prime left every pair in it (what score() would return)
-    total = sum(min(GROUP_CAP, cache[k]) for k in keys)
-    return total / (len(left) * len(right))
+class _AverageLink:
+    """Average link as groups grow: the mean log-odds over the cross pairs of two groups
+    (originals only, the first :data:`GROUP_SAMPLE` of each side), each capped at
+    :data:`GROUP_CAP` so one very sure pair cannot outvote a clearly different one (A–B sure,
+    B–C sure, A–C unrelated: C does not join A and B). Pairs not scored yet are scored in
+    batches together with those the next edges will likely ask about."""
 
+    def __init__(self, scored: Scored, comps: _Components,
+                 edges: list[tuple[float, int, int]]) -> None:
+        self.scored, self.comps, self.edges = scored, comps, edges
+        self.heads: dict[int, list[int]] = {}
+        self.merges = [0] * len(scored.feats)  # per root: merges into it so far
+        self.scored_groups: set[int] = set()  # groups (tags) whose cross pairs are all scored
+
+    def _tag(self, ra: int, rb: int) -> int:
+        """Two groups as they stand now (their roots and how often each has grown), as one
+        number (a set of them stays small at 100k posts)."""
+        if ra > rb:
+            ra, rb = rb, ra
+        n = len(self.merges)
+        return ((ra * n + self.merges[ra]) * n + rb) * n + self.merges[rb]
+
+    def _head(self, root: int) -> list[int]:
+        found = self.heads.get(root)
+        if found is None:
+            feats = self.scored.feats
+            originals = (i for i in self.comps.members[root] if not feats[i].post.is_repost)
+            found = self.heads[root] = list(islice(originals, GROUP_SAMPLE))
+        return found
+
+    def keys(self, ra: int, rb: int) -> list[tuple[int, int]]:
+        right = self._head(rb)
+        return [(i, j) if i < j else (j, i) for i in self._head(ra) for j in right]
+
+    def mean(self, at: int, ra: int, rb: int) -> float:
+        """The average link of the groups ``ra`` and ``rb`` (joined by edge ``at``)."""
+        keys = self.keys(ra, rb)
+        if not keys:
+            return CLIP_HIGH
+        cache, tag = self.scored.cache, self._tag(ra, rb)
+        if tag not in self.scored_groups and not all(k in cache for k in keys):
+            self.scored.prime(chain(keys, self._ahead(at)))
+        self.scored_groups.add(tag)
+        total = sum(min(GROUP_CAP, cache[k]) for k in keys)  # prime left them all in the cache
+        return total / len(keys)
+
+    def _ahead(self, at: int) -> Iterator[tuple[int, int]]:
+        """Unscored cross pairs of the edges after ``at`` as the groups stand now, up to
+        about :data:`PRIME_BLOCK` (a merge in between may change what is asked: such pairs
+        are scored when asked; the numbers are the same either way)."""
+        comps, cache, found, done = self.comps, self.scored.cache, 0, self.scored_groups
+        for _neg, i, j in self.edges[at + 1 : at + 1 + AHEAD_EDGES]:
+            ra, rb = comps.find(i), comps.find(j)
+            if ra == rb or (len(comps.members[ra]) == 1 and len(comps.members[rb]) == 1):
+                continue
+            tag = self._tag(ra, rb)
+            if tag in done:
+                continue
+            done.add(tag)  # scored in the batch this feeds
+            new = [k for k in self.keys(ra, rb) if k not in cache]
+            yield from new
+            found += len(new)
+            if found >= PRIME_BLOCK:
+                return
+
+    def merge(self, ra: int, rb: int, reason: tuple[int, int]) -> None:
+        self.comps.union(ra, rb, reason)
+        for root in (ra, rb):
+            self.heads.pop(root, None)
+            self.merges[root] += 1
 
 
 def group_posts(
@@ -280,22 +368,25 @@ def group_posts(
     scored.prime(pairs)
     edges = sorted((-s, i, j) for i, j in pairs if (s := scored.score(i, j)) >= link)
     scored.prime(_reachable_pairs(feats, edges))
-    for neg, i, j in edges:
+    average = _AverageLink(scored, comps, edges)
+    for at, (neg, i, j) in enumerate(edges):
         ra, rb = comps.find(i), comps.find(j)
         if ra == rb:
             continue
         if len(comps.members[ra]) == 1 and len(comps.members[rb]) == 1:
             mean = min(GROUP_CAP, -neg)  # two lone posts: the mean is this pair's own score
         else:
-            mean = _group_link(scored, comps.members[ra], comps.members[rb])
+            mean = average.mean(at, ra, rb)
         if mean < scored.model.group_threshold:
             continue
-        comps.union(ra, rb, (i, j))  # explained below, only where a story shows it
-    scored.release()  # reasons are explained pair by pair: the batch arrays are done
-    groups = []
-    for root, members in comps.members.items():
-        said = [_say(scored, r) for r in comps.reasons.get(root, [])[:REASONS]]
-        groups.append(Group(sorted(members), said))
+        average.merge(ra, rb, (i, j))  # explained below, only where a story shows it
+    del average
+    scored.cache.clear()  # the pair scores are done (most of the memory at 100k posts)
+    shown = {root: comps.reasons.get(root, [])[:REASONS] for root in comps.members}
+    explained = scored.explain_many(r for rs in shown.values() for r in rs if isinstance(r, tuple))
+    scored.release()  # the batch arrays are done
+    groups = [Group(sorted(members), [_say(scored, r, explained) for r in shown[root]])
+              for root, members in comps.members.items()]
     return sorted(groups, key=lambda g: g.members[0])
 
 
@@ -316,12 +407,13 @@ def _reachable_pairs(feats: Sequence[Features], edges: list[tuple[float, int, in
     return found
 
 
-def _say(scored: Scored, reason: str | tuple[int, int]) -> str:
+def _say(scored: Scored, reason: str | tuple[int, int],
+         explained: Mapping[tuple[int, int], str]) -> str:
     if isinstance(reason, str):
         return reason
     i, j = reason
     pa, pb = scored.feats[i].post, scored.feats[j].post
-    return f"@{pa.author.handle} / @{pb.author.handle} {scored.explain(i, j)}"
+    return f"@{pa.author.handle} / @{pb.author.handle} {explained[reason]}"
 
 
 def borderline(

@@ -24,7 +24,8 @@ from importlib import resources
 
 import snowballstemmer
 
-__all__ = ["Bag", "Weighed", "bag", "dictionary_problem", "weigh", "word_similarity"]
+__all__ = ["Bag", "Weighed", "bag", "dictionary_problem", "matched_words", "weigh", "word_similarity",
+           "word_weight"]
 
 MAX_WORD = 4
 SENSES = 3
@@ -182,6 +183,11 @@ def weigh(words: Bag, df: Mapping[str, int], n: int) -> Weighed:
     return Weighed(words, weights)
 
 
+def word_weight(df: Mapping[str, int], n: int, word: str) -> float:
+    """The weight :func:`weigh` gives ``word`` (the same number)."""
+    return max(math.log(n + 1) - math.log(1 + df.get(word, 0)), 0.05)
+
+
 def _share(x: Weighed, y: Weighed) -> tuple[float, set[str]]:
     common = x.senses & y.senses
     matched = set(x.stems & common)
@@ -192,6 +198,12 @@ def _share(x: Weighed, y: Weighed) -> tuple[float, set[str]]:
                 matched.update(reached)
     weights = x.weights
     return (sum(map(weights.__getitem__, matched)) / x.total if x.total else 0.0), matched
+
+
+def matched_words(a: Weighed, b: Weighed) -> set[str]:
+    """The words of ``a`` that :func:`word_similarity` across languages matches (the same
+    set, without the shares)."""
+    return set() if a.senses.isdisjoint(b.senses) else _share(a, b)[1]
 
 
 def word_similarity(a: Weighed, b: Weighed, across: bool = True) -> tuple[float, set[str]]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -33,9 +33,9 @@ import numpy as np
 
 from aidigest.stories.entities import COMMON_NAMES, family
 from aidigest.stories.features import Features, text_similarity
-from aidigest.stories.gloss import Weighed, weigh, word_similarity
+from aidigest.stories.gloss import Weighed, matched_words, weigh, word_similarity, word_weight
 
-__all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "evidence", "window_stats"]
+__all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "details", "evidence", "window_stats"]
 
 FEATURES = ("link", "strong", "names", "common", "subject", "figures", "overlap", "conflict",
             "text", "words", "translated", "cosine", "gap", "same_author", "cross_lang")
@@ -57,6 +57,7 @@ class WindowStats:
     feats: Sequence[Features] = ()
     _weighed: dict[str, Weighed] = field(default_factory=dict)
     _weights: dict[str, float] = field(default_factory=dict)
+    _word_weights: dict[str, float] = field(default_factory=dict)
 
     @cached_property
     def word_df(self) -> Counter[str]:
@@ -75,9 +76,17 @@ class WindowStats:
             found = self._weighed[f.id] = weigh(f.words, self.word_df, self.n)
         return found
 
+    def word_weight(self, word: str) -> float:
+        """The IDF weight of ``word`` in this window (what :meth:`weighed` gives it)."""
+        found = self._word_weights.get(word)
+        if found is None:
+            found = self._word_weights[word] = word_weight(self.word_df, self.n, word)
+        return found
+
     def release(self) -> None:
         """Forget the posts' weighed words (recomputed, identically, when asked again)."""
         self._weighed.clear()
+        self._word_weights.clear()
 
     def weight(self, name: str) -> float:
         """1 for a name only the pair shares, towards 0 for a name most posts carry; big-company
@@ -220,14 +229,48 @@ def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None,
         1.0 if fa.post.author.handle.lower() == fb.post.author.handle.lower() else 0.0,
         1.0 if cross else 0.0,
     ])
-    details: dict[str, str] = {}
-    if explain:
-        ranked = sorted(matched, key=lambda w: (-stats.weighed(fa).weights[w], w))
-        found = {"link": sorted(links), "strong": _by_weight(strong, stats),
-                 "names": _by_weight(frozenset(names), stats), "common": sorted(common),
-                 "figures": sorted(figures), "words": ranked, "translated": ranked}
-        details = {k: ", ".join(v[:1] if k == "link" else v[:4]) for k, v in found.items() if v}
-        if clash:
-            details["conflict"] = (f"{'/'.join(sorted(a.strong - b.strong)[:2])} vs "
-                                   f"{'/'.join(sorted(b.strong - a.strong)[:2])}")
+    details = _details(fa, fb, stats, matched, DETAILED) if explain else {}
     return Evidence(values, details, cos is not None)
+
+
+DETAILED = ("link", "strong", "names", "common", "figures", "words", "translated", "conflict")
+
+
+def details(fa: Features, fb: Features, stats: WindowStats, names: Collection[str],
+            across: set[str] | None = None) -> dict[str, str]:
+    """What the features ``names`` of the pair found, in words: the ``details`` of
+    :func:`evidence` with ``explain``, only for these features (a reason shows a few).
+    ``across``: the words of ``fa`` that ``fb`` matches across languages, when known."""
+    matched: set[str] = set()
+    if "words" in names or "translated" in names:
+        if {fa.lang, fb.lang} == {"zh", "en"}:
+            matched = across if across is not None else matched_words(stats.weighed(fa),
+                                                                       stats.weighed(fb))
+        else:
+            matched = set(fa.words.keys() & fb.words.keys())  # what word_similarity matches
+    return _details(fa, fb, stats, matched, names)
+
+
+def _details(fa: Features, fb: Features, stats: WindowStats, matched: set[str],
+             names: Collection[str]) -> dict[str, str]:
+    a, b = fa.ents, fb.ents
+    found: dict[str, list[str]] = {}
+    if "link" in names:
+        found["link"] = sorted(set(fa.links).intersection(fb.links))
+    if "strong" in names:
+        found["strong"] = _by_weight(a.strong & b.strong, stats)
+    if "names" in names:
+        found["names"] = _by_weight((fa.specific & fb.specific) - a.strong - b.strong, stats)
+    if "common" in names:
+        found["common"] = sorted(fa.named & fb.named & COMMON_NAMES)
+    if "figures" in names:
+        found["figures"] = sorted(a.figures & b.figures)
+    if matched and ("words" in names or "translated" in names):
+        weight = stats.word_weight
+        ranked = sorted(matched, key=lambda w: (-weight(w), w))
+        found.update((k, ranked) for k in ("words", "translated") if k in names)
+    said = {k: ", ".join(v[:1] if k == "link" else v[:4]) for k, v in found.items() if v}
+    if "conflict" in names and conflict(a.strong, b.strong):
+        said["conflict"] = (f"{'/'.join(sorted(a.strong - b.strong)[:2])} vs "
+                            f"{'/'.join(sorted(b.strong - a.strong)[:2])}")
+    return said

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -95,18 +96,26 @@ class PairModel:
                 out[rows] = np.clip(logits, -CLIP, CLIP)
         return out
 
-    def explain(self, ev: Evidence, top: int = 3) -> str:
-        """The pair probability and the evidence that weighed most, in words."""
+    def _weighing(self, ev: Evidence, top: int) -> list[tuple[int, float]]:
+        """(feature index, weighted value) of the ``top`` features that weighed most, those
+        under 0.05 left out."""
+        parts = self.weights_for(ev).weights * ev.values
+        sizes = np.abs(parts).tolist()
+        order = sorted(range(len(FEATURES)), key=lambda i: -sizes[i])
+        return [(i, parts[i]) for i in order[:top] if not sizes[i] < 0.05]
+
+    def explain(self, ev: Evidence, top: int = 3,
+                details: Callable[[list[str]], Mapping[str, str]] | None = None) -> str:
+        """The pair probability and the evidence that weighed most, in words. ``details``:
+        what the named features found, asked for those features only (else ``ev.details``)."""
         w = self.weights_for(ev)
-        parts = w.weights * ev.values
-        order = sorted(range(len(FEATURES)), key=lambda i: -abs(parts[i]))
+        weighing = self._weighing(ev, top)
+        found = details([FEATURES[i] for i, _part in weighing]) if details else ev.details
         said = []
-        for i in order[:top]:
-            if abs(parts[i]) < 0.05:
-                continue
+        for i, part in weighing:
             name = FEATURES[i]
-            text = LABELS[name].format(ev.details.get(name, "")).strip()
-            said.append(f"{text} ({parts[i]:+.1f})")
+            text = LABELS[name].format(found.get(name, "")).strip()
+            said.append(f"{text} ({part:+.1f})")
         p = 1 / (1 + math.exp(-max(-CLIP, min(CLIP, w.logit(ev)))))
         return f"p={p:.2f} (link at {w.threshold:.2f}): " + "; ".join(said)
 
