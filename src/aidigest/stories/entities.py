@@ -186,56 +186,73 @@ Bucket = dict[str, Any]
 Token = tuple[str, bool, bool, int]  # text, sentence start, inside CJK, offset
 
 
-def _touches_cjk(text: str, start: int, end: int) -> bool:
-    """Whether the Latin token ``text[start:end]`` has a CJK ideograph (U+4E00..U+9FFF)
-    right before or after it (the token itself holds none)."""
-    return (start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff") or (
-        end < len(text) and "\u4e00" <= text[end] <= "\u9fff")
-
-
 _ENDERS = frozenset(".!?:\n。！？：")
 _JOIN_GAPS = frozenset({"", " ", "-", "\n", " \n", "-\n"})  # what ``^[ \-]?$`` matches
+def _trie(words: list[str]) -> str:
+    """A regex alternation of ``words`` (plain ASCII words), as a prefix tree: the regex
+    engine tries one branch per first letter instead of every word."""
+    heads: dict[str, list[str]] = {}
+    for word in words:
+        heads.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for head, tails in sorted(heads.items()):
+        rest = sorted(t for t in tails if t)
+        inner = _trie(rest) if rest else ""
+        optional = "" in tails
+        parts.append(head + (f"(?:{inner}){'?' if optional else ''}" if inner else ""))
+    return "|".join(parts)
 
 
-def _after_sentence_end(text: str, start: int) -> bool:
-    r"""Whether the two characters before ``start`` end a sentence: a sentence mark,
-    possibly followed by white space (``[.!?:\n。！？：]\s*$`` on ``text[start-2:start]``)."""
-    for i in (start - 1, start - 2):
-        if i < 0:
-            return False
-        if text[i] in _ENDERS:
-            return True
-        if not text[i].isspace():
-            return False
-    return False
+# A plain lowercase word (a whole token) that names nothing: not kept, not touching CJK.
+_SKIP = (r"(?<![\u4e00-\u9fff])(?!(?:" + _trie(sorted(w for w in _PLAIN_KEEP if re.fullmatch("[a-z]+", w)))
+         + r")(?![a-z]))[a-z]++(?![A-Za-z0-9\u4e00-\u9fff]|[-_.'’][A-Za-z0-9])")
+# Each Latin token that may name something, with the text before it: no ASCII letter or
+# digit but the skipped words (every such character starts a token). ``findall`` gives
+# (gap, token) per token; the last pair may hold the text after the last token, no token.
+_GAPPED = re.compile(r"((?:[^A-Za-z0-9]++|" + _SKIP + r")*+)(" + _LATIN_TOKEN.pattern + ")?")
+_NO_TOKEN = ("", "")
+
+
+def _after_sentence_end(gap: str) -> bool:
+    r"""Whether the text ``gap`` right before a token (no letter or digit in it; before it
+    a token or the start) ends a sentence: a sentence mark, possibly followed by white space
+    (``[.!?:\n。！？：]\s*$`` on the two characters before the token)."""
+    if not gap:
+        return False
+    if gap[-1] in _ENDERS:
+        return True
+    return gap[-1].isspace() and len(gap) >= 2 and gap[-2] in _ENDERS
 
 
 def _latin_runs(text: str) -> list[list[Token]]:
     """Runs of adjacent Latin tokens (joined by one space or hyphen)."""
     runs: list[list[Token]] = []
-    last_end, broken = -10, False
-    matches = list(_LATIN_TOKEN.finditer(text))
-    raws = [m.group(0) for m in matches]
-    seen = Counter(raws)  # counted once: raws.count() per token was quadratic in the tokens
+    found = _GAPPED.findall(text)
     has_cjk = not text.isascii() and _CJK.search(text) is not None
-    for match, raw in zip(matches, raws, strict=True):
-        start, end = match.span()
-        if start and text[start - 1] == "@":
-            broken = True  # a handle names an account, not the event (it is a mention)
+    end, joined = 0, False  # joined: the token before was kept (the next may join its run)
+    seen: Counter[str] = Counter()  # every token's count, when first needed
+    for (gap, raw), (after, _r) in zip(found, [*found[1:], _NO_TOKEN], strict=True):
+        if not raw:
+            break
+        start = end + len(gap)
+        end = start + len(raw)
+        if gap[-1:] == "@":
+            joined = False  # a handle names an account, not the event (it is a mention)
             continue
-        in_cjk = has_cjk and _touches_cjk(text, start, end)
-        if not in_cjk and raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP:
-            broken = True  # a plain lowercase word names nothing and ends the run
-            continue
+        # inside CJK: a CJK ideograph (U+4E00..U+9FFF) right before or after the token
+        in_cjk = has_cjk and ("\u4e00" <= gap[-1:] <= "\u9fff" or "\u4e00" <= after[:1] <= "\u9fff")
         token = raw[:-2] if raw.endswith(("'s", "’s")) else raw
         token = token.rstrip(".'’")
-        sentence_start = (start == 0 or _after_sentence_end(text, start)) and seen[raw] < 2
+        # a sentence's first word, unless the only token so spelled (a name said twice is a
+        # name); a substring counted once is a token seen once, else the tokens are counted
+        sentence_start = (start == 0 or _after_sentence_end(gap)) and (text.count(raw) < 2 or (
+            seen := seen or Counter(_LATIN_TOKEN.findall(text)))[raw] < 2)
         entry = (token, sentence_start, in_cjk, start)
-        if runs and not broken and text[last_end:start] in _JOIN_GAPS:
+        if joined and gap in _JOIN_GAPS:
             runs[-1].append(entry)
         else:
             runs.append([entry])
-        last_end, broken = end, False
+        joined = True
     return runs
 
 
