@@ -68,7 +68,8 @@ def test_runs_equal_the_reference_on_any_text(text: str) -> None:
 
 
 def test_runs_of_known_texts() -> None:
-    text = "OpenAI released GPT-5.1 and the pro model. OpenAI said: 阿里发布Qwen3-TTS。coding发布 @sama Nano Banana"
+    text = ("OpenAI released GPT-5.1 and the pro model. OpenAI said: 阿里发布Qwen3-TTS。coding发布"
+            " @sama Nano Banana")
     runs = E._latin_runs(text)
     assert runs == reference_runs(text)
     tokens = [[t[0] for t in run] for run in runs]
@@ -76,3 +77,24 @@ def test_runs_of_known_texts() -> None:
                       ["Nano", "Banana"]]
     assert runs[0][0][1] is False  # "OpenAI" is said twice: a name, not a first word
     assert runs[4][0][2] is True  # inside CJK
+
+
+FIGURE_PIECES = ["1", "20", "3.5", "1,000", "$", "￥", "¥", "%", "x", "×", "倍", "亿", "万亿", "美元",
+                 "B", "bn", "m", "k", " ", ".", "a", "Z", "v", "-", "发布", "\u0663", "\u212a", "ſ"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FIGURE_PIECES), max_size=25).map("".join))
+def test_figure_matches_equal_findall(text: str) -> None:
+    assert E._figure_matches(text) == E._FIGURE_RE.findall(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_figure_matches_equal_findall_on_any_text(text: str) -> None:
+    assert E._figure_matches(text) == E._FIGURE_RE.findall(text)
+
+
+def test_figure_after_a_letter_or_digit_is_no_figure() -> None:
+    assert E._figure_matches("GPT5 x12 $57.0B 1.5倍 ٣٤") == E._FIGURE_RE.findall("GPT5 x12 $57.0B 1.5倍 ٣٤")
+    assert [n for _c, n, _u in E._figure_matches("GPT5 x12 $57.0B 1.5倍")] == ["57.0", "1.5"]
