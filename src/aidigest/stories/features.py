@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from aidigest.stories.normalize import (
     canonical_url,
     clean_text,
     detect_lang,
+    detect_langs,
     is_generic_link,
     to_simplified,
 )
@@ -151,11 +152,12 @@ def featurize_many(posts: Sequence[Post], lexicon: Lexicon | None = None) -> lis
         simplified = to_simplified(post.text or "")
         text = clean_text(simplified)
         links = _links(post, simplified)
-        found.append((post, detect_lang(text, post.lang), text, links,
-                      _with_sources(extract(text, lexicon), links)))
-    shingles = _shingles_many([text for _p, _l, text, _k, _e in found])
+        found.append((post, text, links, _with_sources(extract(text, lexicon), links)))
+    texts = [text for _p, text, _k, _e in found]
+    langs = detect_langs(texts, [post.lang for post in posts])
+    shingles = _shingles_many(texts)
     return [Features(post=p, lang=lang, text=text, links=links, ents=ents, shingles=sh)
-            for (p, lang, text, links, ents), sh in zip(found, shingles, strict=True)]
+            for (p, text, links, ents), lang, sh in zip(found, langs, shingles, strict=True)]
 
 
 def _shingles_many(texts: Sequence[str], block: int = 2048) -> list[np.ndarray]:
@@ -171,11 +173,15 @@ def _shingles_block(texts: Sequence[str]) -> list[np.ndarray]:
     """:func:`_shingles` of each text: the mix is computed over all texts joined, only the
     4-grams inside one text are kept, and one sort of ``(text, hash)`` keys gives each text's
     sorted unique hashes."""
-    compact = [_STRIP.sub("", t.lower()) for t in texts]
-    sizes = np.array([len(c) for c in compact], dtype=np.int64)
+    lowered = [t.lower() for t in texts]
+    every = np.frombuffer("".join(lowered).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    keep = _word_chars(every)  # what ``_STRIP`` keeps
+    total = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
+    bounds = np.concatenate(([0], np.cumsum([len(t) for t in lowered], dtype=np.int64)))
+    sizes = total[bounds[1:]] - total[bounds[:-1]]
     if not len(texts) or int(sizes.max()) < SHINGLE:
         return [_EMPTY] * len(texts)
-    codes = np.frombuffer("".join(compact).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = every[keep].astype(np.uint64)
     n = len(codes) - SHINGLE + 1
     mixed = codes[:n] * _MIX[0]
     mixed = (mixed << _R13) | (mixed >> _R51)
@@ -192,6 +198,24 @@ def _shingles_block(texts: Sequence[str]) -> list[np.ndarray]:
     values = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(texts) + 1, dtype=np.uint64))
     return [values[bounds[k] : bounds[k + 1]] if grams[k] else _EMPTY for k in range(len(texts))]
+
+
+@lru_cache(maxsize=1)
+def _word_table() -> np.ndarray:
+    """Whether each code point below U+10000 is a word character ``_STRIP`` keeps (a letter,
+    digit or number: ``str.isalnum``, what the regex engine's ``\\w`` is, without ``_``)."""
+    return np.array([chr(c).isalnum() for c in range(0x10000)], dtype=bool)
+
+
+def _word_chars(codes: np.ndarray) -> np.ndarray:
+    """The mask of the code points in ``codes`` that are word characters (see :func:`_word_table`)."""
+    small = codes < 0x10000
+    keep = _word_table()[np.where(small, codes, 0)] & small
+    if not small.all():
+        big = codes[~small]
+        words = [c for c in np.unique(big).tolist() if chr(c).isalnum()]
+        keep[~small] = np.isin(big, np.array(words, dtype=np.uint32))
+    return keep
 
 
 def text_similarity(a: Features, b: Features) -> float:
