@@ -23,11 +23,11 @@ def _cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"
 
 
-def reference_runs(text: str) -> list[list[E.Token]]:
+def reference_runs(text: str) -> list[tuple[E.Run, list[int]]]:
     """Runs of adjacent Latin tokens, token by token (the slow, obvious way)."""
     matches = list(re.finditer(E._LATIN_TOKEN.pattern, text))
     counts = Counter(m.group(0) for m in matches)
-    runs: list[list[E.Token]] = []
+    runs: list[list[tuple[str, bool, bool, int]]] = []
     last_end, broken = -10, False
     for m in matches:
         raw, start, end = m.group(0), m.start(), m.end()
@@ -46,7 +46,7 @@ def reference_runs(text: str) -> list[list[E.Token]]:
         else:
             runs.append([entry])
         last_end, broken = end, False
-    return runs
+    return [(tuple(t[:3] for t in run), [t[3] for t in run]) for run in runs]
 
 
 PIECES = ["a", "Z", "0", "9", " ", " ", ".", "-", "_", "'", "’", "@", "\n", "。", "！", "：", "?",
@@ -72,11 +72,12 @@ def test_runs_of_known_texts() -> None:
             " @sama Nano Banana")
     runs = E._latin_runs(text)
     assert runs == reference_runs(text)
-    tokens = [[t[0] for t in run] for run in runs]
+    tokens = [[t[0] for t in run] for run, _offsets in runs]
     assert tokens == [["OpenAI"], ["GPT-5.1"], ["pro"], ["OpenAI"], ["Qwen3-TTS"], ["coding"],
                       ["Nano", "Banana"]]
-    assert runs[0][0][1] is False  # "OpenAI" is said twice: a name, not a first word
-    assert runs[4][0][2] is True  # inside CJK
+    assert runs[0][0][0][1] is False  # "OpenAI" is said twice: a name, not a first word
+    assert runs[4][0][0][2] is True  # inside CJK
+    assert runs[1][1] == [text.index("GPT-5.1")]
 
 
 FIGURE_PIECES = ["1", "20", "3.5", "1,000", "$", "￥", "¥", "%", "x", "×", "倍", "亿", "万亿", "美元",

@@ -189,7 +189,8 @@ def _is_name(token: str, sentence_start: bool, in_cjk: bool, before_name: bool) 
 
 
 Bucket = dict[str, Any]
-Token = tuple[str, bool, bool, int]  # text, sentence start, inside CJK, offset
+RunToken = tuple[str, bool, bool]  # text, sentence start, inside CJK
+Run = tuple[RunToken, ...]
 
 
 _ENDERS = frozenset(".!?:\n。！？：")
@@ -230,13 +231,14 @@ def _after_sentence_end(gap: str) -> bool:
     return gap[-1].isspace() and len(gap) >= 2 and gap[-2] in _ENDERS
 
 
-def _latin_runs(text: str) -> list[list[Token]]:
-    """Runs of adjacent Latin tokens (joined by one space or hyphen)."""
-    runs: list[list[Token]] = []
+def _latin_runs(text: str) -> list[tuple[Run, list[int]]]:
+    """Runs of adjacent Latin tokens (joined by one space or hyphen): each run's tokens
+    (text, sentence start, inside CJK) and their offsets."""
+    runs: list[tuple[list[RunToken], list[int]]] = []
     found = _GAPPED.findall(text)
     has_cjk = not text.isascii() and _CJK.search(text) is not None
     end, joined = 0, False  # joined: the token before was kept (the next may join its run)
-    seen: Counter[str] = Counter()  # every token's count, when first needed
+    seen: Counter[str] | None = None  # every token's count, when first needed
     for (gap, raw), (after, _r) in zip(found, [*found[1:], _NO_TOKEN], strict=True):
         if not raw:
             break
@@ -253,13 +255,13 @@ def _latin_runs(text: str) -> list[list[Token]]:
         # name); a substring counted once is a token seen once, else the tokens are counted
         sentence_start = (start == 0 or _after_sentence_end(gap)) and (text.count(raw) < 2 or (
             seen := seen or Counter(_LATIN_TOKEN.findall(text)))[raw] < 2)
-        entry = (token, sentence_start, in_cjk, start)
         if joined and gap in _JOIN_GAPS:
-            runs[-1].append(entry)
+            runs[-1][0].append((token, sentence_start, in_cjk))
+            runs[-1][1].append(start)
         else:
-            runs.append([entry])
+            runs.append(([(token, sentence_start, in_cjk)], [start]))
         joined = True
-    return runs
+    return [(tuple(tokens), offsets) for tokens, offsets in runs]
 
 
 def _add(bucket: Bucket, kind: str, k: str, offset: int) -> None:
@@ -268,20 +270,37 @@ def _add(bucket: Bucket, kind: str, k: str, offset: int) -> None:
 
 
 def _classify(token: str, bucket: Bucket, offset: int) -> None:
+    """Add the keys of one name token (and of its parts) at ``offset``."""
+    pos = bucket["pos"]
+    for kind, k in _classified(token):
+        bucket[kind].add(k)
+        if kind != "versions":  # a bare version has no position: it is never the subject
+            pos.setdefault(k, offset)
+
+
+@lru_cache(maxsize=65536)
+def _classified(token: str) -> tuple[tuple[str, str], ...]:
+    """The (kind, key) pairs one name token adds, in order. Cached: tokens repeat."""
+    found: list[tuple[str, str]] = []
+    _classify_into(token, found)
+    return tuple(found)
+
+
+def _classify_into(token: str, found: list[tuple[str, str]]) -> None:
     k = key(token)
     if not k or k in STOP or _BARE_INT.match(k):
         return
     if k[0] == "v" and _VERSION_ONLY.match(k):
-        _add(bucket, "strong", k, offset)
+        found.append(("strong", k))
     elif _SIZE.match(k) or _VERSION_ONLY.match(k):
-        bucket["versions"].add(k)
+        found.append(("versions", k))
     elif not k.isalpha() and _DIGIT.search(k):
-        _add(bucket, "strong", k, offset)
+        found.append(("strong", k))
         parts = [key(p) for p in _PART_SPLIT.split(token) if key(p)]
         for part in parts if len(parts) > 1 else ():
-            _classify(part, bucket, offset)
+            _classify_into(part, found)
     else:
-        _add(bucket, "names", k, offset)
+        found.append(("names", k))
 
 
 def _compound(
@@ -305,22 +324,22 @@ def _compound(
         _add(bucket, "strong", keys[j - 2] + head + k + "".join(tail_keys), offset)
 
 
-def _run_entities(run: list[Token], bucket: Bucket) -> None:
+def _run_entities(run: Run, offsets: list[int], bucket: Bucket) -> None:
     """Names, versions, compounds and phrases of one run, with their offsets (the first
     offset a key is found at is kept)."""
-    adds, first = _run_found(tuple((tok, start, cjk) for tok, start, cjk, _ in run))
+    adds, first = _run_found(run)
     for kind, k in adds:
         bucket[kind].add(k)
     pos = bucket["pos"]
     for k, index in first:
-        pos.setdefault(k, run[index][3])
+        pos.setdefault(k, offsets[index])
 
 
 RunFound = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...]]
 
 
 @lru_cache(maxsize=16384)
-def _run_found(run: tuple[tuple[str, bool, bool], ...]) -> RunFound:
+def _run_found(run: Run) -> RunFound:
     """What one run (token, sentence start, inside CJK) holds: the (kind, key) pairs, and
     each key with the index of the token it was first found at. Cached: runs repeat."""
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
@@ -446,8 +465,8 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
     lexicon = lexicon or default_lexicon()
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
                       "pos": {}}
-    for run in _latin_runs(text):
-        _run_entities(run, bucket)
+    for run, offsets in _latin_runs(text):
+        _run_entities(run, offsets, bucket)
     for match in lexicon.matches(text):
         name = lexicon.aliases[match.group(0).lower()]
         _add(bucket, "names", name, match.start())
