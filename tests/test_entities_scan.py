@@ -99,3 +99,19 @@ def test_figure_matches_equal_findall_on_any_text(text: str) -> None:
 def test_figure_after_a_letter_or_digit_is_no_figure() -> None:
     assert E._figure_matches("GPT5 x12 $57.0B 1.5倍 ٣٤") == E._FIGURE_RE.findall("GPT5 x12 $57.0B 1.5倍 ٣٤")
     assert [n for _c, n, _u in E._figure_matches("GPT5 x12 $57.0B 1.5倍")] == ["57.0", "1.5"]
+
+
+LONE = ["GPT-5.1", "Model000002-4.5", "v3.2", "8B", "Gemini", "OpenAI's", "the", "a", "12", "x",
+        "Qwen3-TTS", "llama.cpp", "ai2", "AI", "pro", "Pro", "iPhone", "gpt-gpt5", "8b-8b", "3D"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from(LONE), st.from_regex(E._LATIN_TOKEN, fullmatch=True)),
+       st.booleans(), st.booleans())
+def test_a_lone_token_run_finds_what_the_general_path_finds(tok: str, start: bool, cjk: bool) -> None:
+    run = ((tok, start, cjk),)
+    E._run_found.cache_clear()
+    adds, first = E._run_found(run)
+    general_adds, general_first = E._found_in_run(run)
+    assert set(adds) == set(general_adds)
+    assert dict(first) == dict(general_first)

@@ -342,6 +342,17 @@ RunFound = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...]]
 def _run_found(run: Run) -> RunFound:
     """What one run (token, sentence start, inside CJK) holds: the (kind, key) pairs, and
     each key with the index of the token it was first found at. Cached: runs repeat."""
+    if len(run) == 1:  # most runs: a lone token is a name or nothing (no compound, no phrase)
+        tok, start, cjk = run[0]
+        if not _is_name(tok, start, cjk, False):
+            return (), ()
+        adds = _classified(tok)
+        return adds, tuple((k, 0) for k in dict.fromkeys(k for kind, k in adds if kind != "versions"))
+    return _found_in_run(run)
+
+
+def _found_in_run(run: Run) -> RunFound:
+    """:func:`_run_found` of any run, token by token."""
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
                       "pos": {}}
     names = []
