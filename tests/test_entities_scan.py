@@ -52,7 +52,7 @@ def reference_runs(text: str) -> list[tuple[E.Run, list[int]]]:
 PIECES = ["a", "Z", "0", "9", " ", " ", ".", "-", "_", "'", "’", "@", "\n", "。", "！", "：", "?",
           "，", "发布", "模型", "千问", "$", "%", "亿", "\t", "GPT", "Gemini", "Claude", "3.5", "Pro",
           "v2", "Nano", "Banana", "pro", "qwen", "openai", "coding", "the", "《", "》", "'s",
-          "OpenAI", "8B", "llama.cpp", "\u3042", "12ab3", "x", "ai2"]
+          "OpenAI", "8B", "llama.cpp", "\u3042", "12ab3", "x", "ai2", "\u0663", "\u1946", "\uff13"]
 
 
 @settings(max_examples=400, deadline=None)

@@ -158,7 +158,8 @@ class Entities:
 
 
 _FAMILY = re.compile(r"[a-z]+")
-_DIGIT = re.compile(r"[0-9]")  # Latin tokens are ASCII: their digits are these
+# Latin tokens hold ASCII letters, ``-_.'’`` and decimal digits (``\d``: any script's)
+_DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[A-Z]")
 
 
@@ -213,10 +214,10 @@ def _trie(words: list[str]) -> str:
 # A plain lowercase word (a whole token) that names nothing: not kept, not touching CJK.
 _SKIP = (r"(?<![\u4e00-\u9fff])(?!(?:" + _trie(sorted(w for w in _PLAIN_KEEP if re.fullmatch("[a-z]+", w)))
          + r")(?![a-z]))[a-z]++(?![A-Za-z0-9\u4e00-\u9fff]|[-_.'’][A-Za-z0-9])")
-# Each Latin token that may name something, with the text before it: no ASCII letter or
-# digit but the skipped words (every such character starts a token). ``findall`` gives
+# Each Latin token that may name something, with the text before it: no ASCII letter nor
+# decimal digit but the skipped words (each such character starts a token). ``findall`` gives
 # (gap, token) per token; the last pair may hold the text after the last token, no token.
-_GAPPED = re.compile(r"((?:[^A-Za-z0-9]++|" + _SKIP + r")*+)(" + _LATIN_TOKEN.pattern + ")?")
+_GAPPED = re.compile(r"((?:[^A-Za-z\d]++|" + _SKIP + r")*+)(" + _LATIN_TOKEN.pattern + ")?")
 _NO_TOKEN = ("", "")
 
 
