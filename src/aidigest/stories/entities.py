@@ -221,17 +221,6 @@ _GAPPED = re.compile(r"((?:[^A-Za-z\d]++|" + _SKIP + r")*+)(" + _LATIN_TOKEN.pat
 _NO_TOKEN = ("", "")
 
 
-def _after_sentence_end(gap: str) -> bool:
-    r"""Whether the text ``gap`` right before a token (no letter or digit in it; before it
-    a token or the start) ends a sentence: a sentence mark, possibly followed by white space
-    (``[.!?:\n。！？：]\s*$`` on the two characters before the token)."""
-    if not gap:
-        return False
-    if gap[-1] in _ENDERS:
-        return True
-    return gap[-1].isspace() and len(gap) >= 2 and gap[-2] in _ENDERS
-
-
 def _latin_runs(text: str) -> list[tuple[Run, list[int]]]:
     """Runs of adjacent Latin tokens (joined by one space or hyphen): each run's tokens
     (text, sentence start, inside CJK) and their offsets."""
@@ -252,9 +241,11 @@ def _latin_runs(text: str) -> list[tuple[Run, list[int]]]:
         in_cjk = has_cjk and ("\u4e00" <= gap[-1:] <= "\u9fff" or "\u4e00" <= after[:1] <= "\u9fff")
         token = raw[:-2] if raw.endswith(("'s", "’s")) else raw
         token = token.rstrip(".'’")
-        # a sentence's first word, unless the only token so spelled (a name said twice is a
-        # name); a substring counted once is a token seen once, else the tokens are counted
-        sentence_start = (start == 0 or _after_sentence_end(gap)) and (text.count(raw) < 2 or (
+        # a sentence's first word (``[.!?:\n。！？：]\s*$`` on the two characters before it,
+        # which the gap holds, or a token does), unless the only token so spelled (a name said
+        # twice is a name): a substring counted once is a token seen once, else count tokens
+        sentence_start = (start == 0 or gap[-1:] in _ENDERS or (
+            gap[-1:].isspace() and gap[-2:-1] in _ENDERS)) and (text.count(raw) < 2 or (
             seen := seen or Counter(_LATIN_TOKEN.findall(text)))[raw] < 2)
         if joined and gap in _JOIN_GAPS:
             runs[-1][0].append((token, sentence_start, in_cjk))
@@ -297,7 +288,7 @@ def _classify_into(token: str, found: list[tuple[str, str]]) -> None:
         found.append(("versions", k))
     elif not k.isalpha() and _DIGIT.search(k):
         found.append(("strong", k))
-        parts = [key(p) for p in _PART_SPLIT.split(token) if key(p)]
+        parts = [p for p in map(key, _PART_SPLIT.split(token)) if p]
         for part in parts if len(parts) > 1 else ():
             _classify_into(part, found)
     else:
@@ -323,17 +314,6 @@ def _compound(
         _add(bucket, "strong", head + k + "".join(tail_keys[:end]), offset)
     if j >= 2 and names[j - 2][1]:
         _add(bucket, "strong", keys[j - 2] + head + k + "".join(tail_keys), offset)
-
-
-def _run_entities(run: Run, offsets: list[int], bucket: Bucket) -> None:
-    """Names, versions, compounds and phrases of one run, with their offsets (the first
-    offset a key is found at is kept)."""
-    adds, first = _run_found(run)
-    for kind, k in adds:
-        bucket[kind].add(k)
-    pos = bucket["pos"]
-    for k, index in first:
-        pos.setdefault(k, offsets[index])
 
 
 RunFound = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...]]
@@ -477,8 +457,13 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
     lexicon = lexicon or default_lexicon()
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
                       "pos": {}}
-    for run, offsets in _latin_runs(text):
-        _run_entities(run, offsets, bucket)
+    pos = bucket["pos"]
+    for run, offsets in _latin_runs(text):  # keys of each run; the first offset of a key kept
+        adds, first = _run_found(run)
+        for kind, k in adds:
+            bucket[kind].add(k)
+        for k, index in first:
+            pos.setdefault(k, offsets[index])
     for match in lexicon.matches(text):
         name = lexicon.aliases[match.group(0).lower()]
         _add(bucket, "names", name, match.start())
