@@ -4,12 +4,16 @@ which strips with the regex ``[\\W_]+``), and the word-character table behind th
 
 from __future__ import annotations
 
+import gc
 import re
+from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aidigest.models import Author, Post
 from aidigest.stories import features as F
 from aidigest.stories.normalize import clean_text, detect_lang, detect_langs
 
@@ -50,3 +54,20 @@ def test_langs_of_known_texts() -> None:
              "发布 a b c d e f g h i"]
     assert detect_langs(batch, [None] * 7) == ["zh", "ja", "ko", "en", "und", "und", "zh"]
     assert detect_langs([], []) == []
+
+
+def test_the_collector_is_restored_as_it_was() -> None:
+    post = Post(id="1", url="https://x.com/a/status/1", author=Author("a"),
+                created_at=datetime(2025, 12, 6, tzinfo=UTC), text="OpenAI GPT-5.1")
+    assert gc.isenabled()
+    assert F.featurize_many([post])[0].ents.strong == {"gpt5.1"}
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        F.featurize_many([post])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(AttributeError):
+        F.featurize_many([None])  # type: ignore[list-item]
+    assert gc.isenabled()

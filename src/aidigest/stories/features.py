@@ -7,8 +7,10 @@ fixed-seed permutation family, never Python's salted ``hash``). Does NOT compare
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 
@@ -146,7 +148,28 @@ def featurize(post: Post, lexicon: Lexicon | None = None) -> Features:
 
 def featurize_many(posts: Sequence[Post], lexicon: Lexicon | None = None) -> list[Features]:
     """:func:`featurize` for many posts, with their shingles hashed in one pass over all the
-    texts (the same arrays; one numpy pass instead of one per post)."""
+    texts (the same arrays; one numpy pass instead of one per post) and their languages
+    counted in one pass too."""
+    with _collector_paused():
+        return _featurize_many(posts, lexicon)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused, then restored as it was. Featurising makes
+    many small objects and no reference cycles, and its full collections walked every object
+    of the window again and again for nothing (about a tenth of the time at 10k posts);
+    memory is still freed by reference counting meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _featurize_many(posts: Sequence[Post], lexicon: Lexicon | None) -> list[Features]:
     found = []
     for post in posts:
         simplified = to_simplified(post.text or "")
