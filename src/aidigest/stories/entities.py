@@ -290,7 +290,7 @@ def _classify_into(token: str, found: list[tuple[str, str]]) -> None:
         found.append(("strong", k))
         parts = [p for p in map(key, _PART_SPLIT.split(token)) if p]
         for part in parts if len(parts) > 1 else ():
-            _classify_into(part, found)
+            found.extend(_classified(part))  # parts repeat more than tokens (``4.5``)
     else:
         found.append(("names", k))
 
