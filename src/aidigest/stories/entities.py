@@ -470,7 +470,7 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
         version = _ALIAS_VERSION.match(text, match.end())
         if version:
             _add(bucket, "strong", name + key(version.group(1)), match.start())
-    for match in _TITLE_RE.finditer(text):
+    for match in _TITLE_RE.finditer(text) if "《" in text or "「" in text else ():
         inner = match.group(1) or match.group(2)
         title = "《" + key(inner) + "》"
         if len(title) > 2 and inner.lower() not in lexicon.aliases:
