@@ -199,9 +199,8 @@ def _shingles_block(texts: Sequence[str]) -> list[np.ndarray]:
     lowered = [t.lower() for t in texts]
     every = np.frombuffer("".join(lowered).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     keep = _word_chars(every)  # what ``_STRIP`` keeps
-    total = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
     bounds = np.concatenate(([0], np.cumsum([len(t) for t in lowered], dtype=np.int64)))
-    sizes = total[bounds[1:]] - total[bounds[:-1]]
+    sizes = np.diff(np.searchsorted(np.flatnonzero(keep), bounds))
     if not len(texts) or int(sizes.max()) < SHINGLE:
         return [_EMPTY] * len(texts)
     codes = every[keep].astype(np.uint64)

@@ -201,9 +201,10 @@ def _block_langs(texts: Sequence[str], declared: Sequence[str | None]) -> list[s
 
 
 def _counts_in(mask: np.ndarray, bounds: np.ndarray) -> list[int]:
-    """How many true values of ``mask`` each text (``bounds[k]:bounds[k+1]``) holds."""
-    total = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-    return (total[bounds[1:]] - total[bounds[:-1]]).tolist()
+    """How many true values of ``mask`` each text (``bounds[k]:bounds[k+1]``) holds (where
+    the true values are, then how many lie before each bound: a running sum of the whole
+    mask was several times slower)."""
+    return np.diff(np.searchsorted(np.flatnonzero(mask), bounds)).tolist()
 
 
 def _lang_of(kana: int, hangul: int, cjk: int, latin: int, declared: str | None) -> str:
