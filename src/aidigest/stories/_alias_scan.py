@@ -4,7 +4,7 @@ The lexicon's regex is one big case-insensitive alternation (longest spelling fi
 spellings fenced by ``(?<![a-z0-9])`` … ``(?![a-z0-9])``). Python's regex engine tries every
 branch at every position of the text, which is what made alias matching slow. This scanner
 finds the positions where some branch *can* start (its first two characters and, for Latin
-spellings, the fence before it: two small regexes per text, run in C), and at each such
+spellings, the fence before it: one small regex per text, run in C), and at each such
 position tries only the branches whose first character matches there, in the original order,
 compiled with the same flags. So it yields the very matches ``pattern.finditer`` yields (same
 spans, same branch wins, same non-overlapping left-to-right order).
@@ -36,14 +36,20 @@ class AliasScanner:
         self._spellings = [s for s in spellings if s]
         fenced = [s for s in self._spellings if _LATIN_START.match(s)]
         free = [s for s in self._spellings if not _LATIN_START.match(s)]
-        heads = []
+        heads, firsts = [], set()
         if fenced:  # a first character, the fence before it, a second character after it
-            firsts = sorted({s[0] for s in fenced})
-            heads.append(_char_class(firsts) + r"(?<![a-z0-9].)(?:" + "|".join(
-                _after(c, [s for s in fenced if s[0] == c]) for c in firsts) + ")")
+            chars = sorted({s[0] for s in fenced})
+            firsts.update(chars)
+            heads.append(f"(?<={_char_class(chars)})(?<![a-z0-9].)(?:" + "|".join(
+                _after(c, [s for s in fenced if s[0] == c]) for c in chars) + ")")
         if free:
-            heads.append(_char_class(sorted({s[0] for s in free})) + _after("", free))
-        self._heads = [re.compile(head, re.IGNORECASE) for head in heads]
+            chars = sorted({s[0] for s in free})
+            firsts.update(chars)
+            heads.append(f"(?<={_char_class(chars)})" + _after("", free))
+        # One scan: a first character (the class first, so the engine skips to it), then the
+        # condition of its kind; each match is one character, so each position comes once.
+        self._head = re.compile(_char_class(sorted(firsts)) + "(?:" + "|".join(heads) + ")",
+                                re.IGNORECASE) if heads else None
         self._groups: dict[str, list[int]] = {}  # first character → spellings (their order)
         for index, spelling in enumerate(self._spellings):
             self._groups.setdefault(spelling[0], []).append(index)
@@ -66,12 +72,16 @@ class AliasScanner:
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         """The non-overlapping matches, left to right, as the full alternation finds them."""
-        starts = sorted({m.start() for head in self._heads for m in head.finditer(text)})
+        if self._head is None:
+            return
         end = 0
-        for at in starts:
+        by_char = self._by_char
+        for head in self._head.finditer(text):
+            at = head.start()
             if at < end:
                 continue
-            pattern = self._branches_at(text[at])
+            char = text[at]
+            pattern = by_char[char] if char in by_char else self._branches_at(char)
             match = pattern.match(text, at) if pattern is not None else None
             if match is not None:
                 yield match

@@ -119,6 +119,10 @@ _FIGURE_RE = re.compile(
     r"trillion|billion|million|thousand|种|个|人|名|分)?(?![A-Za-z0-9.])",
     re.IGNORECASE,
 )
+# Where a figure can start: a currency sign or a digit, not after a Latin letter, digit or dot
+# (the lookbehind of ``_FIGURE_RE``, behind the character). A leading character class lets the
+# regex engine skip to the candidates; ``_FIGURE_RE`` itself is tried at every position.
+_FIGURE_AT = re.compile(r"[$￥¥\d](?<![A-Za-z0-9.].)", re.IGNORECASE)
 _SCALE = {"万亿": 1e12, "trillion": 1e12, "t": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3,
           "百万": 1e6, "bn": 1e9, "b": 1e9, "billion": 1e9, "m": 1e6, "million": 1e6,
           "k": 1e3, "thousand": 1e3}
@@ -155,6 +159,9 @@ class Entities:
 
 
 _FAMILY = re.compile(r"[a-z]+")
+# Latin tokens hold ASCII letters, ``-_.'’`` and decimal digits (``\d``: any script's)
+_DIGIT = re.compile(r"\d")
+_UPPER = re.compile(r"[A-Z]")
 
 
 @lru_cache(maxsize=65536)
@@ -176,68 +183,78 @@ def _is_name(token: str, sentence_start: bool, in_cjk: bool, before_name: bool) 
     low = key(token)
     if low in STOP or len(low) < 2 or _BARE_INT.match(low):
         return False
-    if in_cjk or low in KNOWN or (not token.isalpha() and any(c.isdigit() for c in token)):
+    if in_cjk or low in KNOWN or (not token.isalpha() and _DIGIT.search(token)):
         return True
-    if any(c.isupper() for c in token[1:]):
+    if _UPPER.search(token, 1):  # a capital after the first letter (tokens are ASCII)
         return True
     return token[0].isupper() and (not sentence_start or before_name)
 
 
 Bucket = dict[str, Any]
-Token = tuple[str, bool, bool, int]  # text, sentence start, inside CJK, offset
-
-
-def _touches_cjk(text: str, start: int, end: int) -> bool:
-    """Whether the Latin token ``text[start:end]`` has a CJK ideograph (U+4E00..U+9FFF)
-    right before or after it (the token itself holds none)."""
-    return (start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff") or (
-        end < len(text) and "\u4e00" <= text[end] <= "\u9fff")
+RunToken = tuple[str, bool, bool]  # text, sentence start, inside CJK
+Run = tuple[RunToken, ...]
 
 
 _ENDERS = frozenset(".!?:\n。！？：")
 _JOIN_GAPS = frozenset({"", " ", "-", "\n", " \n", "-\n"})  # what ``^[ \-]?$`` matches
+def _trie(words: list[str]) -> str:
+    """A regex alternation of ``words`` (plain ASCII words), as a prefix tree: the regex
+    engine tries one branch per first letter instead of every word."""
+    heads: dict[str, list[str]] = {}
+    for word in words:
+        heads.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for head, tails in sorted(heads.items()):
+        rest = sorted(t for t in tails if t)
+        inner = _trie(rest) if rest else ""
+        optional = "" in tails
+        parts.append(head + (f"(?:{inner}){'?' if optional else ''}" if inner else ""))
+    return "|".join(parts)
 
 
-def _after_sentence_end(text: str, start: int) -> bool:
-    r"""Whether the two characters before ``start`` end a sentence: a sentence mark,
-    possibly followed by white space (``[.!?:\n。！？：]\s*$`` on ``text[start-2:start]``)."""
-    for i in (start - 1, start - 2):
-        if i < 0:
-            return False
-        if text[i] in _ENDERS:
-            return True
-        if not text[i].isspace():
-            return False
-    return False
+# A plain lowercase word (a whole token) that names nothing: not kept, not touching CJK.
+_SKIP = (r"(?<![\u4e00-\u9fff])(?!(?:" + _trie(sorted(w for w in _PLAIN_KEEP if re.fullmatch("[a-z]+", w)))
+         + r")(?![a-z]))[a-z]++(?![A-Za-z0-9\u4e00-\u9fff]|[-_.'’][A-Za-z0-9])")
+# Each Latin token that may name something, with the text before it: no ASCII letter nor
+# decimal digit but the skipped words (each such character starts a token). ``findall`` gives
+# (gap, token) per token; the last pair may hold the text after the last token, no token.
+_GAPPED = re.compile(r"((?:[^A-Za-z\d]++|" + _SKIP + r")*+)(" + _LATIN_TOKEN.pattern + ")?")
+_NO_TOKEN = ("", "")
 
 
-def _latin_runs(text: str) -> list[list[Token]]:
-    """Runs of adjacent Latin tokens (joined by one space or hyphen)."""
-    runs: list[list[Token]] = []
-    last_end, broken = -10, False
-    matches = list(_LATIN_TOKEN.finditer(text))
-    raws = [m.group(0) for m in matches]
-    seen = Counter(raws)  # counted once: raws.count() per token was quadratic in the tokens
+def _latin_runs(text: str) -> list[tuple[Run, list[int]]]:
+    """Runs of adjacent Latin tokens (joined by one space or hyphen): each run's tokens
+    (text, sentence start, inside CJK) and their offsets."""
+    runs: list[tuple[list[RunToken], list[int]]] = []
+    found = _GAPPED.findall(text)
     has_cjk = not text.isascii() and _CJK.search(text) is not None
-    for match, raw in zip(matches, raws, strict=True):
-        start, end = match.span()
-        if start and text[start - 1] == "@":
-            broken = True  # a handle names an account, not the event (it is a mention)
+    end, joined = 0, False  # joined: the token before was kept (the next may join its run)
+    seen: Counter[str] | None = None  # every token's count, when first needed
+    for (gap, raw), (after, _r) in zip(found, [*found[1:], _NO_TOKEN], strict=True):
+        if not raw:
+            break
+        start = end + len(gap)
+        end = start + len(raw)
+        if gap[-1:] == "@":
+            joined = False  # a handle names an account, not the event (it is a mention)
             continue
-        in_cjk = has_cjk and _touches_cjk(text, start, end)
-        if not in_cjk and raw.islower() and raw.isalpha() and raw not in _PLAIN_KEEP:
-            broken = True  # a plain lowercase word names nothing and ends the run
-            continue
+        # inside CJK: a CJK ideograph (U+4E00..U+9FFF) right before or after the token
+        in_cjk = has_cjk and ("\u4e00" <= gap[-1:] <= "\u9fff" or "\u4e00" <= after[:1] <= "\u9fff")
         token = raw[:-2] if raw.endswith(("'s", "’s")) else raw
         token = token.rstrip(".'’")
-        sentence_start = (start == 0 or _after_sentence_end(text, start)) and seen[raw] < 2
-        entry = (token, sentence_start, in_cjk, start)
-        if runs and not broken and text[last_end:start] in _JOIN_GAPS:
-            runs[-1].append(entry)
+        # a sentence's first word (``[.!?:\n。！？：]\s*$`` on the two characters before it,
+        # which the gap holds, or a token does), unless the only token so spelled (a name said
+        # twice is a name): a substring counted once is a token seen once, else count tokens
+        sentence_start = (start == 0 or gap[-1:] in _ENDERS or (
+            gap[-1:].isspace() and gap[-2:-1] in _ENDERS)) and (text.count(raw) < 2 or (
+            seen := seen or Counter(_LATIN_TOKEN.findall(text)))[raw] < 2)
+        if joined and gap in _JOIN_GAPS:
+            runs[-1][0].append((token, sentence_start, in_cjk))
+            runs[-1][1].append(start)
         else:
-            runs.append([entry])
-        last_end, broken = end, False
-    return runs
+            runs.append(([(token, sentence_start, in_cjk)], [start]))
+        joined = True
+    return [(tuple(tokens), offsets) for tokens, offsets in runs]
 
 
 def _add(bucket: Bucket, kind: str, k: str, offset: int) -> None:
@@ -246,20 +263,37 @@ def _add(bucket: Bucket, kind: str, k: str, offset: int) -> None:
 
 
 def _classify(token: str, bucket: Bucket, offset: int) -> None:
+    """Add the keys of one name token (and of its parts) at ``offset``."""
+    pos = bucket["pos"]
+    for kind, k in _classified(token):
+        bucket[kind].add(k)
+        if kind != "versions":  # a bare version has no position: it is never the subject
+            pos.setdefault(k, offset)
+
+
+@lru_cache(maxsize=16384)  # as _run_found's: more held memory at 100k posts, no more hits at 10k
+def _classified(token: str) -> tuple[tuple[str, str], ...]:
+    """The (kind, key) pairs one name token adds, in order. Cached: tokens repeat."""
+    found: list[tuple[str, str]] = []
+    _classify_into(token, found)
+    return tuple(found)
+
+
+def _classify_into(token: str, found: list[tuple[str, str]]) -> None:
     k = key(token)
     if not k or k in STOP or _BARE_INT.match(k):
         return
     if k[0] == "v" and _VERSION_ONLY.match(k):
-        _add(bucket, "strong", k, offset)
+        found.append(("strong", k))
     elif _SIZE.match(k) or _VERSION_ONLY.match(k):
-        bucket["versions"].add(k)
-    elif not k.isalpha() and any(c.isdigit() for c in k):
-        _add(bucket, "strong", k, offset)
-        parts = [key(p) for p in _PART_SPLIT.split(token) if key(p)]
+        found.append(("versions", k))
+    elif not k.isalpha() and _DIGIT.search(k):
+        found.append(("strong", k))
+        parts = [p for p in map(key, _PART_SPLIT.split(token)) if p]
         for part in parts if len(parts) > 1 else ():
-            _classify(part, bucket, offset)
+            found.extend(_classified(part))  # parts repeat more than tokens (``4.5``)
     else:
-        _add(bucket, "names", k, offset)
+        found.append(("names", k))
 
 
 def _compound(
@@ -283,24 +317,24 @@ def _compound(
         _add(bucket, "strong", keys[j - 2] + head + k + "".join(tail_keys), offset)
 
 
-def _run_entities(run: list[Token], bucket: Bucket) -> None:
-    """Names, versions, compounds and phrases of one run, with their offsets (the first
-    offset a key is found at is kept)."""
-    adds, first = _run_found(tuple((tok, start, cjk) for tok, start, cjk, _ in run))
-    for kind, k in adds:
-        bucket[kind].add(k)
-    pos = bucket["pos"]
-    for k, index in first:
-        pos.setdefault(k, run[index][3])
-
-
 RunFound = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...]]
 
 
 @lru_cache(maxsize=16384)
-def _run_found(run: tuple[tuple[str, bool, bool], ...]) -> RunFound:
+def _run_found(run: Run) -> RunFound:
     """What one run (token, sentence start, inside CJK) holds: the (kind, key) pairs, and
     each key with the index of the token it was first found at. Cached: runs repeat."""
+    if len(run) == 1:  # most runs: a lone token is a name or nothing (no compound, no phrase)
+        tok, start, cjk = run[0]
+        if not _is_name(tok, start, cjk, False):
+            return (), ()
+        adds = _classified(tok)
+        return adds, tuple((k, 0) for k in dict.fromkeys(k for kind, k in adds if kind != "versions"))
+    return _found_in_run(run)
+
+
+def _found_in_run(run: Run) -> RunFound:
+    """:func:`_run_found` of any run, token by token."""
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
                       "pos": {}}
     names = []
@@ -355,6 +389,7 @@ def _one_name(parts: list[str], bucket: Bucket, offset: int) -> None:
     _add(bucket, "phrases", whole, offset)
 
 
+@lru_cache(maxsize=16384)
 def _figure(number: str, unit: str, currency: str = "") -> str | None:
     """A figure in one spelling across languages: ``$57.0B`` = ``570亿美元`` → ``5.7e10``,
     ``1.5×`` = ``1.5倍`` → ``1.5x``, a price ``$1.75`` = ``1.75美元`` → ``$1.75``."""
@@ -376,12 +411,28 @@ def _figure(number: str, unit: str, currency: str = "") -> str | None:
 def _figures(text: str, bucket: Bucket) -> frozenset[str]:
     """Numbers with a unit or of two digits or more (not years, not part of a version)."""
     found = set()
-    for match in _FIGURE_RE.finditer(text):
-        currency, number, unit = match.group(1) or "", match.group(2), match.group(3) or ""
+    strong = bucket["strong"]
+    for currency, number, unit in _figure_matches(text):
         fig = _figure(number, unit, currency)
-        if fig and not any(s.endswith(number) for s in bucket["strong"]):
+        if fig and not any(s.endswith(number) for s in strong):
             found.add(fig)
     return frozenset(found)
+
+
+def _figure_matches(text: str) -> list[tuple[str, str, str]]:
+    """``_FIGURE_RE.findall(text)``, found faster: the regex is tried only where a figure can
+    start (``_FIGURE_AT``), left to right, each match ending where the next search starts."""
+    found = []
+    end = 0
+    for at in _FIGURE_AT.finditer(text):
+        start = at.start()
+        if start < end:
+            continue
+        match = _FIGURE_RE.match(text, start)
+        if match is not None:
+            found.append((match.group(1) or "", match.group(2), match.group(3) or ""))
+            end = match.end()
+    return found
 
 
 def _primary(text: str, bucket: Bucket) -> frozenset[str]:
@@ -414,15 +465,20 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
     lexicon = lexicon or default_lexicon()
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
                       "pos": {}}
-    for run in _latin_runs(text):
-        _run_entities(run, bucket)
+    pos = bucket["pos"]
+    for run, offsets in _latin_runs(text):  # keys of each run; the first offset of a key kept
+        adds, first = _run_found(run)
+        for kind, k in adds:
+            bucket[kind].add(k)
+        for k, index in first:
+            pos.setdefault(k, offsets[index])
     for match in lexicon.matches(text):
         name = lexicon.aliases[match.group(0).lower()]
         _add(bucket, "names", name, match.start())
         version = _ALIAS_VERSION.match(text, match.end())
         if version:
             _add(bucket, "strong", name + key(version.group(1)), match.start())
-    for match in _TITLE_RE.finditer(text):
+    for match in _TITLE_RE.finditer(text) if "《" in text or "「" in text else ():
         inner = match.group(1) or match.group(2)
         title = "《" + key(inner) + "》"
         if len(title) > 2 and inner.lower() not in lexicon.aliases:

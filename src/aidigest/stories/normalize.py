@@ -13,11 +13,13 @@ from dataclasses import replace
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import numpy as np
+
 from aidigest.models import Post
 from aidigest.stories import diskcache
 
 __all__ = ["ANALYSED_CHARS", "analysed", "canonical_url", "clean_text", "detect_lang",
-           "is_generic_link", "to_simplified"]
+           "detect_langs", "is_generic_link", "to_simplified"]
 
 # A post's text beyond this is not analysed (grouping, embeddings, writers): the subject of a
 # post is at its start, and a 2 MB post must cost what a long post costs. The store keeps the
@@ -40,7 +42,6 @@ _HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
 _X_STATUS = re.compile(r"^/(?:[^/]+|i(?:/web)?)/status(?:es)?/(\d+)")
 _TRAIL = re.compile(r"(?<![\s/.,;:!?)）」』”'\"])[\s/.,;:!?)）」』”'\"]+$")  # from a run's start: linear
 _URL_RE = re.compile(r"https?://\S+")
-_SPACE_RE = re.compile(r"\s+")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af]")
@@ -161,7 +162,7 @@ def clean_text(text: str) -> str:
     text = text.strip()
     if text.startswith("RT @"):
         text = _RT_PREFIX.sub("", text)
-    return _SPACE_RE.sub(" ", text).strip()
+    return " ".join(text.split())  # ``\s+`` → one space, stripped (the same white space)
 
 
 def detect_lang(text: str, declared: str | None = None) -> str:
@@ -172,13 +173,51 @@ def detect_lang(text: str, declared: str | None = None) -> str:
     if _HANGUL_RE.search(text) and len(_HANGUL_RE.findall(text)) >= 3:
         return "ko"
     if _CJK_RE.search(text):  # the counts are needed only when there is CJK text
-        cjk, latin = _count(_CJK_RUNS, text), _count(_LATIN_RUNS, text)
+        return _lang_of(0, 0, _count(_CJK_RUNS, text), _count(_LATIN_RUNS, text), declared)
+    return "en" if _LATIN_RE.search(text) else _declared(declared)
+
+
+def detect_langs(texts: Sequence[str], declared: Sequence[str | None], block: int = 2048) -> list[str]:
+    """:func:`detect_lang` of each text (with its declared tag): the script counts of
+    ``block`` texts at a time in a few numpy passes instead of five regex passes per text."""
+    found: list[str] = []
+    for begin in range(0, len(texts), block):
+        found.extend(_block_langs(texts[begin : begin + block], declared[begin : begin + block]))
+    return found
+
+
+def _block_langs(texts: Sequence[str], declared: Sequence[str | None]) -> list[str]:
+    """:func:`detect_langs` of one block of texts."""
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bounds = np.concatenate(([0], np.cumsum([len(t) for t in texts])))
+    counts = [_counts_in(mask, bounds) for mask in (
+        (codes >= 0x3040) & (codes <= 0x30FF),
+        (codes >= 0xAC00) & (codes <= 0xD7AF),
+        ((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF)),
+        ((codes | 0x20) >= ord("a")) & ((codes | 0x20) <= ord("z")),
+    )]
+    return [_lang_of(kana, hangul, cjk, latin, tag)
+            for kana, hangul, cjk, latin, tag in zip(*counts, declared, strict=True)]
+
+
+def _counts_in(mask: np.ndarray, bounds: np.ndarray) -> list[int]:
+    """How many true values of ``mask`` each text (``bounds[k]:bounds[k+1]``) holds (where
+    the true values are, then how many lie before each bound: a running sum of the whole
+    mask was several times slower)."""
+    return np.diff(np.searchsorted(np.flatnonzero(mask), bounds)).tolist()
+
+
+def _lang_of(kana: int, hangul: int, cjk: int, latin: int, declared: str | None) -> str:
+    """The language by the counts of kana, hangul, CJK and Latin letters in a text."""
+    if kana >= 3:
+        return "ja"
+    if hangul >= 3:
+        return "ko"
+    if cjk:
         if cjk * 4 >= latin * 0.5:
             return "zh"
         return "en" if latin else _declared(declared)
-    if _LATIN_RE.search(text):
-        return "en"
-    return _declared(declared)
+    return "en" if latin else _declared(declared)
 
 
 def _count(runs: re.Pattern[str], text: str) -> int:
