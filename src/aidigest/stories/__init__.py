@@ -10,9 +10,11 @@ fetch, store, write or publish anything.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +70,24 @@ def featurize_posts(posts: Sequence[Post], aliases: Mapping[str, str] | None = N
     return featurize_many(ordered, Lexicon.build(aliases) if aliases else None)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the build, then as it was.
+
+    The build makes hundreds of thousands of long-lived objects (features, pair keys, scores)
+    and almost no reference cycles (about 330 cyclic objects at 10k posts), so the collections
+    it triggers find nothing but cost about a tenth of its CPU time. Reference counting still
+    frees everything else at once; the few cycles are collected after the build."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@_collector_paused()
 def build_stories(
     posts: Sequence[Post],
     *,
@@ -87,7 +107,8 @@ def build_stories(
     ``(start, end)`` in UTC; all stories when neither), filtered ones included, best first
     (unfiltered before filtered, then by score). ``aliases``: extra spellings → name key
     (configured and mined); ``verdicts``: LLM answers for pairs (same event or not);
-    ``features``: :func:`featurize_posts` of these posts and aliases, when already computed."""
+    ``features``: :func:`featurize_posts` of these posts and aliases, when already computed.
+    Python's cyclic garbage collector is paused while it runs (:func:`_collector_paused`)."""
     settings = settings or StoriesSection()
     if window is None and slot is not None:
         window = (slot.start_utc, slot.end_utc)
