@@ -7,7 +7,7 @@ import statistics
 
 from aidigest.config import StoriesSection
 from aidigest.slots import parse_slot
-from aidigest.stories import build_stories, select_stories
+from aidigest.stories import build_stories, featurize_posts, select_stories
 from stories_eval import gold_labels, load_gold, load_posts, make_post
 
 SLOT = parse_slot("2025-12-07T08")  # 2025-12-06T20:00Z - 2025-12-07T00:00Z
@@ -108,8 +108,8 @@ def test_important_events_of_a_labelled_window_rank_in_the_top_10() -> None:
 
 
 def test_the_garbage_collector_is_paused_during_the_build_and_restored() -> None:
-    """With a collection due at every allocation, none runs inside build_stories; the
-    collector's state is restored afterwards, also when the build fails."""
+    """With a collection due at every allocation, none runs inside build_stories (nor
+    featurize_posts); the collector's state is restored afterwards, also when the build fails."""
     import gc
     import sys
 
@@ -135,6 +135,8 @@ def test_the_garbage_collector_is_paused_during_the_build_and_restored() -> None
         assert len(build_stories(posts, slot=SLOT)) == 1
         inside = [r for r in runs if r not in ("start", "stop")]
         assert inside == [] and "start" in runs and gc.isenabled()
+        assert len(featurize_posts(posts)) == 1 and gc.isenabled()
+        assert [r for r in runs if r not in ("start", "stop")] == []
         gc.disable()
         build_stories(posts, slot=SLOT)
         assert not gc.isenabled()

@@ -62,17 +62,10 @@ def _core(members: Sequence[Features]) -> frozenset[str]:
     return frozenset(e for e, n in counts.items() if n >= need)
 
 
-def featurize_posts(posts: Sequence[Post], aliases: Mapping[str, str] | None = None) -> list[Features]:
-    """The matching features of ``posts`` (duplicates dropped, in ``(created_at, id)`` order)
-    with the package's aliases plus ``aliases``: what :func:`build_stories` and
-    :func:`~.cluster.borderline` work on, computed once when both need it."""
-    ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
-    return featurize_many(ordered, Lexicon.build(aliases) if aliases else None)
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the build, then as it was.
+    """Python's cyclic garbage collector off while posts are featurised or stories built,
+    then as it was.
 
     The build makes hundreds of thousands of long-lived objects (features, pair keys, scores)
     and almost no reference cycles (about 330 cyclic objects at 10k posts), so the collections
@@ -85,6 +78,16 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+@_collector_paused()
+def featurize_posts(posts: Sequence[Post], aliases: Mapping[str, str] | None = None) -> list[Features]:
+    """The matching features of ``posts`` (duplicates dropped, in ``(created_at, id)`` order)
+    with the package's aliases plus ``aliases``: what :func:`build_stories` and
+    :func:`~.cluster.borderline` work on, computed once when both need it. The cyclic garbage
+    collector is paused meanwhile (:func:`_collector_paused`)."""
+    ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
+    return featurize_many(ordered, Lexicon.build(aliases) if aliases else None)
 
 
 @_collector_paused()
