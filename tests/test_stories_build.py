@@ -7,7 +7,7 @@ import statistics
 
 from aidigest.config import StoriesSection
 from aidigest.slots import parse_slot
-from aidigest.stories import build_stories, select_stories
+from aidigest.stories import build_stories, featurize_posts, select_stories
 from stories_eval import gold_labels, load_gold, load_posts, make_post
 
 SLOT = parse_slot("2025-12-07T08")  # 2025-12-06T20:00Z - 2025-12-07T00:00Z
@@ -105,3 +105,46 @@ def test_important_events_of_a_labelled_window_rank_in_the_top_10() -> None:
     assert important <= top, important - top
     chosen = select_stories(stories, 8, 12, 3)
     assert len(chosen) == 12
+
+
+def test_the_garbage_collector_is_paused_during_the_build_and_restored() -> None:
+    """With a collection due at every allocation, none runs inside build_stories (nor
+    featurize_posts); the collector's state is restored afterwards, also when the build fails."""
+    import gc
+    import sys
+
+    import pytest
+
+    posts = [make_post("1", "alice", "Anthropic ships Claude Opus 4.5", "2025-12-06T21:00:00Z")]
+    runs: list[str] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        frame = sys._getframe(1)
+        while frame is not None:
+            if phase == "start" and "aidigest/stories" in frame.f_code.co_filename:
+                runs.append(frame.f_code.co_name)
+                return
+            frame = frame.f_back  # type: ignore[assignment]
+        runs.append(phase)
+
+    was, threshold = gc.isenabled(), gc.get_threshold()
+    gc.callbacks.append(count)
+    try:
+        gc.enable()
+        gc.set_threshold(1)
+        assert len(build_stories(posts, slot=SLOT)) == 1
+        inside = [r for r in runs if r not in ("start", "stop")]
+        assert inside == [] and "start" in runs and gc.isenabled()
+        assert len(featurize_posts(posts)) == 1 and gc.isenabled()
+        assert [r for r in runs if r not in ("start", "stop")] == []
+        gc.disable()
+        build_stories(posts, slot=SLOT)
+        assert not gc.isenabled()
+        gc.enable()
+        with pytest.raises(AttributeError):
+            build_stories(posts, slot=SLOT, features=[None])  # type: ignore[list-item]
+        assert gc.isenabled()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*threshold)
+        (gc.enable if was else gc.disable)()

@@ -3,9 +3,9 @@ as numpy columns over a window's posts instead of one pair at a time.
 
 Each post's sets (links, names, figures, words, senses) become integer ids in CSR arrays, once
 per window (:class:`PostTable`). For a list of pairs, two sets are intersected for all pairs
-together by joining ``(pair, id)`` keys (:func:`_shared`), and the per-pair sums are
-``bincount``s. Only the version-conflict check and the shingle Jaccard stay per pair (plain set
-operations on the few pairs that need them).
+together by joining ``(pair, id)`` keys (:meth:`_Pairs.hits`, each join once per batch), and
+the per-pair sums are ``bincount``s. Only the version-conflict check and the shingle Jaccard
+stay per pair (plain set operations on the few pairs that need them).
 
 Pure and deterministic. Does NOT explain a pair in words (see :func:`.pairs.evidence` with
 ``explain``), decide (see :mod:`.scorer`) or group (see :mod:`.cluster`).
@@ -76,16 +76,36 @@ def _expand(table: _Csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return owner, table.ids[np.arange(len(owner), dtype=np.int64) + shift]
 
 
-def _shared(left: _Csr, rows_a: np.ndarray, right: _Csr, rows_b: np.ndarray, width: int
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """(pair index, id) of every id that post ``rows_a[p]`` holds in ``left`` and post
-    ``rows_b[p]`` holds in ``right``: all pairs' intersections in one join."""
-    owner_a, ids_a = _expand(left, rows_a)
-    owner_b, ids_b = _expand(right, rows_b)
-    if not len(owner_a) or not len(owner_b):
-        return owner_a[:0], ids_a[:0]
-    found = np.isin(owner_a * width + ids_a, owner_b * width + ids_b, assume_unique=True)
-    return owner_a[found], ids_a[found]
+class _Pairs:
+    """The pairs ``(a[p], b[p])`` of one batch. Each post set is expanded once per side, and
+    each join of two sets done once, however many features read them."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
+        self.a, self.b = a, b
+        self._expanded: dict[tuple[int, bool], tuple[np.ndarray, np.ndarray]] = {}
+        self._hits: dict[tuple[int, int, bool], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def expand(self, table: _Csr, first: bool) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_expand` of the first (``a``) or second (``b``) posts, remembered."""
+        key = (id(table), first)
+        found = self._expanded.get(key)
+        if found is None:
+            found = self._expanded[key] = _expand(table, self.a if first else self.b)
+        return found
+
+    def hits(self, left: _Csr, right: _Csr, width: int, swap: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pair index, id, held) for every id post ``a[p]`` holds in ``left`` (``b[p]`` when
+        ``swap``): held when the pair's other post holds the id in ``right``."""
+        key = (id(left), id(right), swap)
+        found = self._hits.get(key)
+        if found is None:
+            owner, ids = self.expand(left, not swap)
+            owner_o, ids_o = self.expand(right, swap)
+            held = (np.isin(owner * width + ids, owner_o * width + ids_o, assume_unique=True)
+                    if len(owner) and len(owner_o) else np.zeros(len(owner), dtype=bool))
+            found = self._hits[key] = (owner, ids, held)
+        return found
 
 
 class PostTable:
@@ -133,17 +153,14 @@ class PostTable:
         self.word_total = np.bincount(owner, weights=self.word_weight[self.words.ids],
                                       minlength=len(feats))
 
-    def shared(self, left: _Csr, right: _Csr, a: np.ndarray, b: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-        return _shared(left, a, right, b, self.width)
+    def counts(self, table: _Csr, pairs: _Pairs) -> np.ndarray:
+        owner, _ids, held = pairs.hits(table, table, self.width)
+        return np.bincount(owner[held], minlength=len(pairs.a)).astype(np.float64)
 
-    def counts(self, table: _Csr, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        owner, _ids = self.shared(table, table, a, b)
-        return np.bincount(owner, minlength=len(a)).astype(np.float64)
-
-    def weighted(self, table: _Csr, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        owner, ids = self.shared(table, table, a, b)
-        total = np.bincount(owner, weights=self.name_weight[ids], minlength=len(a))
+    def weighted(self, table: _Csr, pairs: _Pairs) -> np.ndarray:
+        owner, ids, held = pairs.hits(table, table, self.width)
+        total = np.bincount(owner[held], weights=self.name_weight[ids[held]],
+                            minlength=len(pairs.a))
         return np.minimum(CAP, total)
 
     def shares(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,11 +201,11 @@ class PostTable:
         at, sense = _expand(self.word_senses, word)
         return owner[at], word[at], sense
 
-    def same_words(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Per pair: weight of the words both posts use, over each post's total (one language)."""
-        owner, ids = _shared(self.words, a, self.words, b, self.word_width)
-        common = np.bincount(owner, weights=self.word_weight[ids], minlength=len(a))
-        return common
+    def same_words(self, pairs: _Pairs) -> np.ndarray:
+        """Per pair: weight of the words both posts use (one language)."""
+        owner, ids, held = pairs.hits(self.words, self.words, self.word_width)
+        return np.bincount(owner[held], weights=self.word_weight[ids[held]],
+                           minlength=len(pairs.a))
 
 
 def _harmonic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -205,19 +222,20 @@ def evidence_matrix(table: PostTable, stats: WindowStats, a: np.ndarray, b: np.n
     x = np.zeros((len(a), len(FEATURES)))
     if not len(a):
         return x, np.zeros(0, dtype=bool)
-    x[:, _COL["link"]] = table.counts(table.links, a, b) > 0
-    x[:, _COL["strong"]] = table.weighted(table.strong, a, b)
-    x[:, _COL["names"]] = table.weighted(table.soft, a, b)
-    x[:, _COL["common"]] = np.minimum(2.0, table.counts(table.common, a, b))
-    x[:, _COL["subject"]] = _subject(table, a, b)
-    x[:, _COL["figures"]] = np.minimum(CAP, table.counts(table.figures, a, b))
+    pairs = _Pairs(a, b)
+    x[:, _COL["link"]] = table.counts(table.links, pairs) > 0
+    x[:, _COL["strong"]] = table.weighted(table.strong, pairs)
+    x[:, _COL["names"]] = table.weighted(table.soft, pairs)
+    x[:, _COL["common"]] = np.minimum(2.0, table.counts(table.common, pairs))
+    x[:, _COL["subject"]] = _subject(table, pairs)
+    x[:, _COL["figures"]] = np.minimum(CAP, table.counts(table.figures, pairs))
     smaller = np.minimum(table.spec.sizes[a], table.spec.sizes[b]).astype(np.float64)
-    shared_spec = table.counts(table.spec, a, b)
+    shared_spec = table.counts(table.spec, pairs)
     x[:, _COL["overlap"]] = np.divide(shared_spec, smaller, out=np.zeros(len(a)), where=smaller > 0)
-    x[:, _COL["conflict"]] = _conflicts(table, a, b)
+    x[:, _COL["conflict"]] = _conflicts(table, pairs)
     x[:, _COL["text"]] = _text(table, a, b)
     cross = _cross(table.lang[a], table.lang[b])
-    x[:, _COL["words"]] = np.where(cross, 0.0, 5 * _same_language(table, a, b))
+    x[:, _COL["words"]] = np.where(cross, 0.0, 5 * _same_language(table, pairs))
     x[:, _COL["translated"]] = np.where(cross, 5 * _across(table, a, b, cross), 0.0)
     cos, has = _cosines(vectors, a, b)
     feats = table.feats
@@ -234,25 +252,27 @@ def _cross(la: np.ndarray, lb: np.ndarray) -> np.ndarray:
     return ((la == "zh") & (lb == "en")) | ((la == "en") & (lb == "zh"))
 
 
-def _subject(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    one = np.bincount(table.shared(table.primary, table.spec, a, b)[0], minlength=len(a)) > 0
-    two = np.bincount(table.shared(table.primary, table.spec, b, a)[0], minlength=len(a)) > 0
+def _subject(table: PostTable, pairs: _Pairs) -> np.ndarray:
+    n = len(pairs.a)
+    owner, _ids, held = pairs.hits(table.primary, table.spec, table.width)
+    one = np.bincount(owner[held], minlength=n) > 0
+    owner, _ids, held = pairs.hits(table.primary, table.spec, table.width, swap=True)
+    two = np.bincount(owner[held], minlength=n) > 0
     return 0.5 * one + 0.5 * two
 
 
-def _conflicts(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _conflicts(table: PostTable, pairs: _Pairs) -> np.ndarray:
     """:func:`.pairs.conflict` per pair: both posts name versions, and the sets are disjoint
     or each side has a version of one family (``qwen``) that the other lacks."""
+    a, b = pairs.a, pairs.b
     sizes = table.strong.sizes
     both = (sizes[a] > 0) & (sizes[b] > 0)
-    shared = table.counts(table.strong, a, b)
-    width = table.width
+    shared = table.counts(table.strong, pairs)
     families = len(table.family_names) + 1
     only = []
-    for left, right in ((a, b), (b, a)):
-        owner, ids = _expand(table.strong, left)
-        owner_r, ids_r = _expand(table.strong, right)
-        alone = ~np.isin(owner * width + ids, owner_r * width + ids_r)
+    for swap in (False, True):
+        owner, ids, held = pairs.hits(table.strong, table.strong, table.width, swap)
+        alone = ~held
         fam = table.family[ids[alone]]
         only.append(owner[alone][fam >= 0] * families + fam[fam >= 0])
     clash = np.zeros(len(a), dtype=bool)
@@ -283,8 +303,9 @@ def _text(table: PostTable, a: np.ndarray, b: np.ndarray, chunk: int = 8192) -> 
     return out
 
 
-def _same_language(table: PostTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    common = table.same_words(a, b)
+def _same_language(table: PostTable, pairs: _Pairs) -> np.ndarray:
+    a, b = pairs.a, pairs.b
+    common = table.same_words(pairs)
     ta, tb = table.word_total[a], table.word_total[b]
     ok = (ta > 0) & (tb > 0)
     share_a = np.divide(common, ta, out=np.zeros(len(a)), where=ok)

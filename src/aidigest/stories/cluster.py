@@ -333,11 +333,14 @@ class _AverageLink:
         about :data:`PRIME_BLOCK` (a merge in between may change what is asked: such pairs
         are scored when asked; the numbers are the same either way)."""
         comps, cache, found, done = self.comps, self.scored.cache, 0, self.scored_groups
-        for _neg, i, j in self.edges[at + 1 : at + 1 + AHEAD_EDGES]:
-            ra, rb = comps.find(i), comps.find(j)
-            if ra == rb or (len(comps.members[ra]) == 1 and len(comps.members[rb]) == 1):
+        find, members, merges, n = comps.find, comps.members, self.merges, len(self.merges)
+        for _neg, i, j in self.edges[at + 1 : at + 1 + AHEAD_EDGES]:  # hot: _tag inlined
+            ra, rb = find(i), find(j)
+            if ra == rb or (len(members[ra]) == 1 and len(members[rb]) == 1):
                 continue
-            tag = self._tag(ra, rb)
+            if ra > rb:
+                ra, rb = rb, ra
+            tag = ((ra * n + merges[ra]) * n + rb) * n + merges[rb]
             if tag in done:
                 continue
             done.add(tag)  # scored in the batch this feeds

@@ -30,20 +30,34 @@ DEFAULT_KEYWORDS = (
 )
 
 
+def _branches(groups: dict[str, list[str]], tail: str) -> str:
+    """Words grouped by their first character, in their given order within a group."""
+    return "|".join(re.escape(c) + "(?:" + "|".join(re.escape(w[1:]) + tail for w in words) + ")"
+                    for c, words in groups.items())
+
+
 def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
-    """One regex; Latin words must not touch other Latin letters (``ai`` ≠ ``said``). A
-    lookahead on the words' first characters skips positions where none can start (the
-    same matches, found faster)."""
-    parts, first = [], set()
+    """One regex finding the leftmost word, the longest at that place; Latin words must not
+    touch other Latin letters (``ai`` ≠ ``said``).
+
+    Built for speed with the same matches as a plain longest-first alternation: Latin words
+    (the ones starting with ``[a-z0-9]``) share one look-behind, and the words are grouped by
+    their first character, so the engine rejects a place with one character test instead of
+    trying every word there. Only one group can match at a place (its first character), and
+    a group keeps the words longest first, so the chosen word is the same."""
+    latin: dict[str, list[str]] = {}
+    other: dict[str, list[str]] = {}
     for word in sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True):
-        escaped = re.escape(word)
-        if re.match(r"[a-z0-9]", word):
-            escaped = r"(?<![a-z0-9])" + escaped + r"(?![a-z0-9])"
-        parts.append(escaped)
-        first.add(re.escape(word[0]))
+        (latin if re.match(r"[a-z0-9]", word) else other).setdefault(word[0], []).append(word)
+    parts = []
+    if latin:
+        parts.append(r"(?<![a-z0-9])(?:" + _branches(latin, r"(?![a-z0-9])") + ")")
+    if other:
+        parts.append("(?:" + _branches(other, "") + ")")
     if not parts:
         return None
-    return re.compile(f"(?=[{''.join(sorted(first))}])(?:{'|'.join(parts)})")
+    first = "".join(sorted(re.escape(c) for c in [*latin, *other]))
+    return re.compile(f"(?=[{first}])(?:{'|'.join(parts)})")
 
 
 @dataclass(frozen=True)
