@@ -38,6 +38,7 @@ def test_a_name_said_alone_still_matches_its_long_form() -> None:
 
 
 def test_two_posts_sharing_a_person_share_the_whole_and_the_surname_only() -> None:
+    # they share two keys, which the pair counts as one name (tests/test_nameparts.py)
     posts = [make_post("a", "x", "Andrej Karpathy released autoresearch, a repo where agents run "
                        "training experiments overnight.", "2026-03-07T21:00:00Z", 100),
              make_post("b", "y", "New from Andrej Karpathy: autoresearch lets an agent iterate on "
@@ -46,7 +47,7 @@ def test_two_posts_sharing_a_person_share_the_whole_and_the_surname_only() -> No
     stats = window_stats([fa, fb])
     names = evidence(fa, fb, stats, None).values[FEATURES.index("names")]
     assert "andrej" not in fa.specific | fb.specific
-    assert names == min(3.0, sum(stats.weight(n) for n in (fa.specific & fb.specific)))
+    assert names == stats.weight("andrejkarpathy")
     assert {"andrejkarpathy", "karpathy"} <= fa.specific & fb.specific
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from aidigest.stories.entities import COMMON_NAMES, family
 from aidigest.stories.features import Features, sorted_unique
 from aidigest.stories.gloss import _chinese_senses as chinese_senses
+from aidigest.stories.nameparts import merged_keys
 from aidigest.stories.pairs import CAP, FEATURES, WindowStats
 
 __all__ = ["PostTable", "evidence_matrix"]
@@ -119,6 +120,9 @@ class PostTable:
         self.strong = vocab.csr(e.strong for e in ents)
         self.spec = vocab.csr(f.specific for f in feats)
         self.soft = vocab.csr(f.specific - f.ents.strong for f in feats)
+        rel = [sorted(e.parts) if e.parts else () for e in ents]  # name parts, their wholes
+        self.part = vocab.csr([p for p, _ in r] for r in rel)
+        self.whole = vocab.csr([w for _, w in r] for r in rel)
         self.primary = vocab.csr(e.primary for e in ents)
         self.common = vocab.csr(f.named & COMMON_NAMES for f in feats)
         self.figures = vocab.csr(e.figures for e in ents)
@@ -157,10 +161,14 @@ class PostTable:
         owner, _ids, held = pairs.hits(table, table, self.width)
         return np.bincount(owner[held], minlength=len(pairs.a)).astype(np.float64)
 
-    def weighted(self, table: _Csr, pairs: _Pairs) -> np.ndarray:
+    def weighted(self, table: _Csr, pairs: _Pairs, drop: np.ndarray | None = None
+                 ) -> np.ndarray:
         owner, ids, held = pairs.hits(table, table, self.width)
-        total = np.bincount(owner[held], weights=self.name_weight[ids[held]],
-                            minlength=len(pairs.a))
+        owner, ids = owner[held], ids[held]
+        if drop is not None and len(drop):  # keys pair * width + id that do not count
+            keep = ~np.isin(owner * self.width + ids, drop)
+            owner, ids = owner[keep], ids[keep]
+        total = np.bincount(owner, weights=self.name_weight[ids], minlength=len(pairs.a))
         return np.minimum(CAP, total)
 
     def shares(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -225,12 +233,14 @@ def evidence_matrix(table: PostTable, stats: WindowStats, a: np.ndarray, b: np.n
     pairs = _Pairs(a, b)
     x[:, _COL["link"]] = table.counts(table.links, pairs) > 0
     x[:, _COL["strong"]] = table.weighted(table.strong, pairs)
-    x[:, _COL["names"]] = table.weighted(table.soft, pairs)
+    once = _merged(table, pairs)  # a name's parts count once (:mod:`.nameparts`)
+    x[:, _COL["names"]] = table.weighted(table.soft, pairs, drop=once)
     x[:, _COL["common"]] = np.minimum(2.0, table.counts(table.common, pairs))
     x[:, _COL["subject"]] = _subject(table, pairs)
     x[:, _COL["figures"]] = np.minimum(CAP, table.counts(table.figures, pairs))
-    smaller = np.minimum(table.spec.sizes[a], table.spec.sizes[b]).astype(np.float64)
-    shared_spec = table.counts(table.spec, pairs)
+    merges = np.bincount(once // table.width, minlength=len(a))
+    smaller = np.minimum(table.spec.sizes[a], table.spec.sizes[b]).astype(np.float64) - merges
+    shared_spec = table.counts(table.spec, pairs) - merges
     x[:, _COL["overlap"]] = np.divide(shared_spec, smaller, out=np.zeros(len(a)), where=smaller > 0)
     x[:, _COL["conflict"]] = _conflicts(table, pairs)
     x[:, _COL["text"]] = _text(table, a, b)
@@ -246,6 +256,18 @@ def evidence_matrix(table: PostTable, stats: WindowStats, a: np.ndarray, b: np.n
     x[:, _COL["same_author"]] = table.author[a] == table.author[b]
     x[:, _COL["cross_lang"]] = cross
     return x, has
+
+
+def _merged(table: PostTable, pairs: _Pairs) -> np.ndarray:
+    """:func:`.nameparts.merged_keys` of the pairs, from both posts' (part, whole) relations."""
+    if not len(table.part.ids):
+        return np.zeros(0, dtype=np.int64)
+    owner, ids, held = pairs.hits(table.spec, table.spec, table.width)
+    (oa, pa), (_, wa) = pairs.expand(table.part, True), pairs.expand(table.whole, True)
+    (ob, pb), (_, wb) = pairs.expand(table.part, False), pairs.expand(table.whole, False)
+    return merged_keys(np.concatenate((oa, ob)), np.concatenate((pa, pb)),
+                       np.concatenate((wa, wb)), owner[held] * table.width + ids[held],
+                       table.width)
 
 
 def _cross(la: np.ndarray, lb: np.ndarray) -> np.ndarray:

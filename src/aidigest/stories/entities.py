@@ -142,7 +142,8 @@ class Entities:
     product, a 《title》); ``names`` are plain names (companies, people, products without a
     version); ``primary`` are the specific keys mentioned first, near the start (the subject); ``phrases``
     are multi-word names (``nanobananapro``); ``versions`` are bare versions and sizes
-    (``v3.2``, ``8b``)."""
+    (``v3.2``, ``8b``); ``parts`` pairs a name kept as a part of a phrase with that phrase
+    (``karpathy``, ``andrejkarpathy``): a pair that shares both counts them once (:mod:`.nameparts`)."""
 
     strong: frozenset[str] = frozenset()
     primary: frozenset[str] = frozenset()
@@ -152,6 +153,7 @@ class Entities:
     figures: frozenset[str] = frozenset()
     mentions: frozenset[str] = frozenset()
     hashtags: frozenset[str] = frozenset()
+    parts: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def all(self) -> frozenset[str]:
@@ -159,6 +161,7 @@ class Entities:
 
 
 _FAMILY = re.compile(r"[a-z]+")
+_NO_PARTS: frozenset[tuple[str, str]] = frozenset()
 # Latin tokens hold ASCII letters, ``-_.'’`` and decimal digits (``\d``: any script's)
 _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[A-Z]")
@@ -317,26 +320,28 @@ def _compound(
         _add(bucket, "strong", keys[j - 2] + head + k + "".join(tail_keys), offset)
 
 
-RunFound = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...]]
+RunFound = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...], frozenset[tuple[str, str]]]
 
 
 @lru_cache(maxsize=16384)
 def _run_found(run: Run) -> RunFound:
     """What one run (token, sentence start, inside CJK) holds: the (kind, key) pairs, and
-    each key with the index of the token it was first found at. Cached: runs repeat."""
+    each key with the index of the token it was first found at, and the (part, phrase) pairs.
+    Cached: runs repeat."""
     if len(run) == 1:  # most runs: a lone token is a name or nothing (no compound, no phrase)
         tok, start, cjk = run[0]
         if not _is_name(tok, start, cjk, False):
-            return (), ()
+            return (), (), _NO_PARTS
         adds = _classified(tok)
-        return adds, tuple((k, 0) for k in dict.fromkeys(k for kind, k in adds if kind != "versions"))
+        first = tuple((k, 0) for k in dict.fromkeys(k for kind, k in adds if kind != "versions"))
+        return adds, first, _NO_PARTS
     return _found_in_run(run)
 
 
 def _found_in_run(run: Run) -> RunFound:
     """:func:`_run_found` of any run, token by token."""
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
-                      "pos": {}}
+                      "pos": {}, "parts": set()}
     names = []
     for i, (tok, start, cjk) in enumerate(run):
         nxt = run[i + 1][0] if i + 1 < len(run) else ""
@@ -350,7 +355,7 @@ def _found_in_run(run: Run) -> RunFound:
     _phrases(names, list(range(len(run))), bucket, [t[1] for t in run])
     adds = tuple((kind, k) for kind in ("strong", "names", "versions", "phrases")
                  for k in bucket[kind])
-    return adds, tuple(bucket["pos"].items())
+    return adds, tuple(bucket["pos"].items()), frozenset(bucket["parts"])
 
 
 def _phrases(names: list[tuple[str, bool]], offsets: list[int], bucket: Bucket,
@@ -386,6 +391,7 @@ def _one_name(parts: list[str], bucket: Bucket, offset: int) -> None:
     for part in drop - bucket["strong"] - {whole}:
         bucket["names"].discard(part)
         bucket["pos"].pop(part, None)
+    bucket["parts"].update((part, whole) for part in set(parts) - drop - {whole})
     _add(bucket, "phrases", whole, offset)
 
 
@@ -464,12 +470,13 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
     """All entity keys of ``text`` (already simplified for matching)."""
     lexicon = lexicon or default_lexicon()
     bucket: Bucket = {"strong": set(), "names": set(), "versions": set(), "phrases": set(),
-                      "pos": {}}
+                      "pos": {}, "parts": set()}
     pos = bucket["pos"]
     for run, offsets in _latin_runs(text):  # keys of each run; the first offset of a key kept
-        adds, first = _run_found(run)
+        adds, first, parts = _run_found(run)
         for kind, k in adds:
             bucket[kind].add(k)
+        bucket["parts"].update(parts)
         for k, index in first:
             pos.setdefault(k, offsets[index])
     for match in lexicon.matches(text):
@@ -484,13 +491,15 @@ def extract(text: str, lexicon: Lexicon | None = None) -> Entities:
         if len(title) > 2 and inner.lower() not in lexicon.aliases:
             _add(bucket, "strong", title, match.start())
     resolve_bare(text, bucket, lexicon)  # a bare version needs its name (:mod:`.versions`)
+    names, phrases = bucket["names"] - bucket["strong"], bucket["phrases"] - bucket["strong"]
     return Entities(
         strong=frozenset(bucket["strong"]),
         primary=_primary(text, bucket),
-        names=frozenset(bucket["names"] - bucket["strong"]),
-        phrases=frozenset(bucket["phrases"] - bucket["strong"]),
+        names=frozenset(names),
+        phrases=frozenset(phrases),
         versions=frozenset(bucket["versions"]),
         figures=_figures(text, bucket),
         mentions=_tags(_MENTION_RE, "@", text),
         hashtags=_tags(_HASHTAG_RE, "#", text),
+        parts=frozenset((p, w) for p, w in bucket["parts"] if p in names and w in phrases),
     )

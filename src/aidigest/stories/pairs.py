@@ -34,6 +34,7 @@ import numpy as np
 from aidigest.stories.entities import COMMON_NAMES, family
 from aidigest.stories.features import Features, text_similarity
 from aidigest.stories.gloss import Weighed, matched_words, weigh, word_similarity, word_weight
+from aidigest.stories.nameparts import merged
 
 __all__ = ["FEATURES", "Evidence", "WindowStats", "conflict", "details", "evidence", "window_stats"]
 
@@ -204,10 +205,11 @@ def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None,
     strong = a.strong & b.strong
     spec_a, spec_b = fa.specific, fb.specific
     shared = spec_a & spec_b
-    names = shared - a.strong - b.strong if shared else shared
+    once = merged(shared, a.parts, b.parts) if shared and (a.parts or b.parts) else frozenset()
+    names = shared - a.strong - b.strong - once if shared else shared
     common = fa.named & fb.named & COMMON_NAMES
     figures = a.figures & b.figures
-    smaller = min(len(spec_a), len(spec_b))
+    smaller = min(len(spec_a), len(spec_b)) - len(once)
     clash = conflict(a.strong, b.strong) if a.strong and b.strong else False
     cross = {fa.lang, fb.lang} == {"zh", "en"}
     words, matched = word_similarity(stats.weighed(fa), stats.weighed(fb), across=cross)
@@ -219,7 +221,7 @@ def evidence(fa: Features, fb: Features, stats: WindowStats, cos: float | None,
         min(2.0, float(len(common))),
         0.5 * bool(a.primary & spec_b) + 0.5 * bool(b.primary & spec_a),
         min(CAP, float(len(figures))),
-        len(shared) / smaller if smaller else 0.0,
+        (len(shared) - len(once)) / smaller if smaller else 0.0,
         1.0 if clash else 0.0,
         text_similarity(fa, fb),
         0.0 if cross else 5 * words,
@@ -260,7 +262,9 @@ def _details(fa: Features, fb: Features, stats: WindowStats, matched: set[str],
     if "strong" in names:
         found["strong"] = _by_weight(a.strong & b.strong, stats)
     if "names" in names:
-        found["names"] = _by_weight((fa.specific & fb.specific) - a.strong - b.strong, stats)
+        shared = fa.specific & fb.specific  # a name's parts count once (:mod:`.nameparts`)
+        found["names"] = _by_weight(shared - a.strong - b.strong - merged(shared, a.parts, b.parts),
+                                    stats)
     if "common" in names:
         found["common"] = sorted(fa.named & fb.named & COMMON_NAMES)
     if "figures" in names:
