@@ -111,7 +111,8 @@ LONE = ["GPT-5.1", "Model000002-4.5", "v3.2", "8B", "Gemini", "OpenAI's", "the",
 def test_a_lone_token_run_finds_what_the_general_path_finds(tok: str, start: bool, cjk: bool) -> None:
     run = ((tok, start, cjk),)
     E._run_found.cache_clear()
-    adds, first = E._run_found(run)
-    general_adds, general_first = E._found_in_run(run)
+    adds, first, parts = E._run_found(run)
+    general_adds, general_first, general_parts = E._found_in_run(run)
     assert set(adds) == set(general_adds)
     assert dict(first) == dict(general_first)
+    assert parts == general_parts == frozenset()  # a lone token is no phrase: no parts
