@@ -6,9 +6,18 @@ Posts written for these tests."""
 from __future__ import annotations
 
 from aidigest.stories.entities import extract
-from aidigest.stories.features import featurize_many
-from aidigest.stories.pairs import FEATURES, evidence, window_stats
+from aidigest.stories.features import Features, featurize_many
+from aidigest.stories.pairs import FEATURES, WindowStats, evidence, window_stats
 from stories_eval import make_post
+
+
+def _shared_names(first: str, second: str, day: str) -> tuple[Features, Features, WindowStats, float]:
+    """Two posts ten minutes apart, their window stats and the ``names`` evidence of the pair."""
+    posts = [make_post("a", "x", first, f"{day}T21:00:00Z", 100),
+             make_post("b", "y", second, f"{day}T21:10:00Z", 100)]
+    fa, fb = featurize_many(posts)
+    stats = window_stats([fa, fb])
+    return fa, fb, stats, float(evidence(fa, fb, stats, None).values[FEATURES.index("names")])
 
 
 def test_a_known_multi_word_name_is_one_key() -> None:
@@ -28,35 +37,26 @@ def test_other_multi_word_names_keep_their_head_and_known_parts() -> None:
 
 
 def test_a_name_said_alone_still_matches_its_long_form() -> None:
-    posts = [make_post("a", "x", "Claude Cowork now runs scheduled tasks on your desktop.",
-                       "2026-03-04T21:00:00Z", 100),
-             make_post("b", "y", "Scheduled tasks arrive in Cowork while you are away.",
-                       "2026-03-04T21:10:00Z", 100)]
-    fa, fb = featurize_many(posts)
-    stats = window_stats([fa, fb])
-    assert evidence(fa, fb, stats, None).values[FEATURES.index("names")] == stats.weight("cowork")
+    _fa, _fb, stats, names = _shared_names(
+        "Claude Cowork now runs scheduled tasks on your desktop.",
+        "Scheduled tasks arrive in Cowork while you are away.", "2026-03-04")
+    assert names == stats.weight("cowork")
 
 
 def test_two_posts_sharing_a_person_share_the_whole_and_the_surname_only() -> None:
     # they share two keys, which the pair counts as one name (tests/test_nameparts.py)
-    posts = [make_post("a", "x", "Andrej Karpathy released autoresearch, a repo where agents run "
-                       "training experiments overnight.", "2026-03-07T21:00:00Z", 100),
-             make_post("b", "y", "New from Andrej Karpathy: autoresearch lets an agent iterate on "
-                       "a small LLM training setup by itself.", "2026-03-07T21:30:00Z", 100)]
-    fa, fb = featurize_many(posts)
-    stats = window_stats([fa, fb])
-    names = evidence(fa, fb, stats, None).values[FEATURES.index("names")]
+    fa, fb, stats, names = _shared_names(
+        "Andrej Karpathy released autoresearch, a repo where agents run training experiments "
+        "overnight.", "New from Andrej Karpathy: autoresearch lets an agent iterate on a small "
+        "LLM training setup by itself.", "2026-03-07")
     assert "andrej" not in fa.specific | fb.specific
     assert names == stats.weight("andrejkarpathy")
     assert {"andrejkarpathy", "karpathy"} <= fa.specific & fb.specific
 
 
 def test_two_posts_sharing_a_known_name_share_it_once() -> None:
-    posts = [make_post("a", "x", "Moondream 3 is now on Hugging Face with open weights for "
-                       "on-device vision.", "2026-03-04T21:00:00Z", 100),
-             make_post("b", "y", "Kokoro TTS v2 lands on Hugging Face: a tiny speech model that "
-                       "runs in the browser.", "2026-03-04T21:10:00Z", 100)]
-    fa, fb = featurize_many(posts)
-    stats = window_stats([fa, fb])
-    names = evidence(fa, fb, stats, None).values[FEATURES.index("names")]
+    _fa, _fb, stats, names = _shared_names(
+        "Moondream 3 is now on Hugging Face with open weights for on-device vision.",
+        "Kokoro TTS v2 lands on Hugging Face: a tiny speech model that runs in the browser.",
+        "2026-03-04")
     assert names == stats.weight("huggingface")  # not hugging + face + huggingface
