@@ -10,11 +10,9 @@ fetch, store, write or publish anything.
 
 from __future__ import annotations
 
-import gc
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +23,7 @@ from aidigest.models import Post, Slot, Story
 from aidigest.stories.cluster import Verdicts, group_posts
 from aidigest.stories.continuity import Continuity, prepare
 from aidigest.stories.entities import Lexicon
-from aidigest.stories.features import Features, featurize_many
+from aidigest.stories.features import Features, collector_paused, featurize_many
 from aidigest.stories.rank import Context, fallback_baseline, make_story
 from aidigest.stories.relevance import Relevance
 from aidigest.stories.scorer import PairModel
@@ -63,35 +61,17 @@ def _core(members: Sequence[Features]) -> frozenset[str]:
     return frozenset(e for e, n in counts.items() if n >= need)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while posts are featurised or stories built,
-    then as it was.
-
-    The build makes hundreds of thousands of long-lived objects (features, pair keys, scores)
-    and almost no reference cycles (about 330 cyclic objects at 10k posts), so the collections
-    it triggers find nothing but cost about a tenth of its CPU time. Reference counting still
-    frees everything else at once; the few cycles are collected after the build."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-@_collector_paused()
+@collector_paused()
 def featurize_posts(posts: Sequence[Post], aliases: Mapping[str, str] | None = None) -> list[Features]:
     """The matching features of ``posts`` (duplicates dropped, in ``(created_at, id)`` order)
     with the package's aliases plus ``aliases``: what :func:`build_stories` and
     :func:`~.cluster.borderline` work on, computed once when both need it. The cyclic garbage
-    collector is paused meanwhile (:func:`_collector_paused`)."""
+    collector is paused meanwhile (:func:`~.features.collector_paused`)."""
     ordered = sorted({p.id: p for p in posts}.values(), key=lambda p: (p.created_at, p.id))
     return resolve_window(featurize_many(ordered, Lexicon.build(aliases) if aliases else None))
 
 
-@_collector_paused()
+@collector_paused()
 def build_stories(
     posts: Sequence[Post],
     *,
@@ -112,7 +92,8 @@ def build_stories(
     (unfiltered before filtered, then by score). ``aliases``: extra spellings → name key
     (configured and mined); ``verdicts``: LLM answers for pairs (same event or not);
     ``features``: :func:`featurize_posts` of these posts and aliases, when already computed.
-    Python's cyclic garbage collector is paused while it runs (:func:`_collector_paused`)."""
+    Python's cyclic garbage collector is paused while it runs
+    (:func:`~.features.collector_paused`)."""
     settings = settings or StoriesSection()
     if window is None and slot is not None:
         window = (slot.start_utc, slot.end_utc)
